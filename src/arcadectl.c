@@ -1,0 +1,506 @@
+/* arcadectl: administration (CLI.md). Global --data DIR and --json may come
+ * anywhere; with --json every result is one JSON object on stdout. Each
+ * subcommand is a row of the command table: parse options, one transaction,
+ * print. Secrets are printed once, when created. */
+#include "config.h"
+#include "errors.h"
+#include "games.h"
+#include "gj_sig.h"
+#include "secret.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CTL_MAX_OPTS 64
+
+struct ctl_opt {
+	const char *name, *val;
+};
+
+struct ctl {
+	const char *data;
+	int json;
+	const char *pos[8];
+	int npos;
+	struct ctl_opt opt[CTL_MAX_OPTS];
+	int nopt;
+	struct store store;
+};
+
+/* Options that take no value. */
+static const char *const ctl_flags[] = { "json", "primary", "unique", "sha1", "help" };
+
+static int ctl_fail(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "arcadectl: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static const char *ctl_get(const struct ctl *c, const char *name)
+{
+	const char *v = NULL;
+	for (int i = 0; i < c->nopt; i++)
+		if (strcmp(c->opt[i].name, name) == 0)
+			v = c->opt[i].val;
+	return v;
+}
+
+static int ctl_u64(const struct ctl *c, const char *name, uint64_t *out)
+{
+	const char *v = ctl_get(c, name);
+	if (!v)
+		return ctl_fail("missing --%s", name);
+	if (util_parse_u64(v, out) < 0 || *out == 0)
+		return ctl_fail("--%s needs a positive whole number", name);
+	return 0;
+}
+
+static void ctl_print(const struct ctl *c, struct json_object *o)
+{
+	if (c->json) {
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else {
+		json_object_object_foreach(o, k, v) {
+			if (json_object_is_type(v, json_type_array)) {
+				for (size_t i = 0; i < json_object_array_length(v); i++)
+					puts(json_object_to_json_string_ext(json_object_array_get_idx(v, i),
+									    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			} else {
+				printf("%s: %s\n", k, json_object_get_string(v));
+			}
+		}
+	}
+	json_object_put(o);
+}
+
+static int ctl_open(struct ctl *c, int readonly)
+{
+	struct store_opts o = { c->data, (size_t)1 << 30, (size_t)64 << 30, 1, readonly };
+	if (store_open(&c->store, &o))
+		return ctl_fail("cannot open the database in %s (run arcadectl init)", c->data);
+	return 0;
+}
+
+static int ctl_store_rc(int rc)
+{
+	if (rc == ARC_EEXIST)
+		return ctl_fail("%s", "already exists (names are unique per game)");
+	if (rc == ARC_ENOENT)
+		return ctl_fail("%s", "no such game or record");
+	if (rc == ARC_EUTF8)
+		return ctl_fail("%s", "invalid name: 1 to 100 bytes of UTF-8, no control characters");
+	if (rc)
+		return ctl_fail("%s", arc_err_info(rc)->text);
+	return 0;
+}
+
+/* ---- init ---- */
+
+static int ctl_init(struct ctl *c)
+{
+	struct json_object *o;
+
+	if (mkdir(c->data, 0750) < 0 && errno != EEXIST)
+		return ctl_fail("cannot create %s", c->data);
+	if (ctl_open(c, 0))
+		return 1;
+	o = json_object_new_object();
+	json_object_object_add(o, "data", json_object_new_string(c->data));
+	json_object_object_add(o, "schema", json_object_new_int(STORE_SCHEMA));
+	ctl_print(c, o);
+	return 0;
+}
+
+/* ---- games ---- */
+
+struct ctl_game_new {
+	const char *name;
+	struct game g;
+};
+
+static int ctl_game_create_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_game_new *n = arg;
+	return game_create(s, txn, n->name, util_now_ms(), &n->g);
+}
+
+static int ctl_game_create(struct ctl *c)
+{
+	struct ctl_game_new n = { ctl_get(c, "name"), { 0 } };
+	struct json_object *o;
+	int rc;
+
+	if (!n.name)
+		return ctl_fail("%s", "missing --name");
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_game_create_txn, &n);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)n.g.id));
+	json_object_object_add(o, "name", json_object_new_string(n.g.name));
+	json_object_object_add(o, "private_key", json_object_new_string(n.g.private_key));
+	game_free(&n.g);
+	ctl_print(c, o);
+	return 0;
+}
+
+static int ctl_game_item(const struct game *g, void *arg)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)g->id));
+	json_object_object_add(o, "name", json_object_new_string(g->name));
+	json_object_object_add(o, "primary_table", json_object_new_int64((int64_t)g->primary_table));
+	json_object_array_add(arg, o);
+	return 0;
+}
+
+static int ctl_game_list_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	return game_each(s, txn, ctl_game_item, arg);
+}
+
+static int ctl_game_list(struct ctl *c)
+{
+	struct json_object *items = json_object_new_array(), *o;
+	int rc;
+
+	if (ctl_open(c, 1)) {
+		json_object_put(items);
+		return 1;
+	}
+	rc = store_read(&c->store, ctl_game_list_txn, items);
+	if (rc) {
+		json_object_put(items);
+		return ctl_store_rc(rc);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "items", items);
+	ctl_print(c, o);
+	return 0;
+}
+
+/* ---- score tables ---- */
+
+struct ctl_table_new {
+	struct table t;
+	int primary;
+};
+
+static int ctl_table_create_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_table_new *n = arg;
+	return table_create(s, txn, &n->t, n->primary);
+}
+
+/* table_create makes a game's first table primary: report what happened. */
+static int ctl_table_primary_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_table_new *n = arg;
+	struct game g;
+	int rc = game_get(s, txn, n->t.game, &g);
+	if (rc)
+		return rc;
+	n->primary = g.primary_table == n->t.id;
+	game_free(&g);
+	return 0;
+}
+
+static int ctl_table_create(struct ctl *c)
+{
+	struct ctl_table_new n;
+	const char *guests = ctl_get(c, "guests"), *order = ctl_get(c, "order");
+	struct json_object *o;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	if (ctl_u64(c, "game", &n.t.game))
+		return 1;
+	n.t.name = (char *)ctl_get(c, "name");
+	n.t.description = (char *)(ctl_get(c, "description") ? ctl_get(c, "description") : "");
+	if (!n.t.name || !name_valid(n.t.name))
+		return ctl_fail("%s", "--name: 1 to 100 bytes of UTF-8, no control characters");
+	if (strlen(n.t.description) > TEXT_MAX_BYTES)
+		return ctl_fail("%s", "--description is too long");
+	if (guests && strcmp(guests, "allow") && strcmp(guests, "deny"))
+		return ctl_fail("%s", "--guests is allow or deny");
+	if (order && strcmp(order, "desc") && strcmp(order, "asc"))
+		return ctl_fail("%s", "--order is desc (higher is better) or asc (lower is better)");
+	n.t.flags = (guests && !strcmp(guests, "deny") ? TABLE_GUESTS_DENY : 0) |
+		    (order && !strcmp(order, "asc") ? TABLE_ASC : 0) | (ctl_get(c, "unique") ? TABLE_UNIQUE : 0);
+	n.t.created_ms = util_now_ms();
+	n.primary = ctl_get(c, "primary") != NULL;
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_table_create_txn, &n);
+	if (rc == 0)
+		rc = store_read(&c->store, ctl_table_primary_txn, &n);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)n.t.id));
+	json_object_object_add(o, "game", json_object_new_int64((int64_t)n.t.game));
+	json_object_object_add(o, "name", json_object_new_string(n.t.name));
+	json_object_object_add(o, "description", json_object_new_string(n.t.description));
+	json_object_object_add(o, "primary", json_object_new_boolean(n.primary));
+	json_object_object_add(o, "guests", json_object_new_string(n.t.flags & TABLE_GUESTS_DENY ? "deny" : "allow"));
+	json_object_object_add(o, "order", json_object_new_string(n.t.flags & TABLE_ASC ? "asc" : "desc"));
+	json_object_object_add(o, "unique", json_object_new_boolean(n.t.flags & TABLE_UNIQUE));
+	ctl_print(c, o);
+	return 0;
+}
+
+/* ---- players ---- */
+
+struct ctl_player_new {
+	uint64_t game;
+	const char *username, *image;
+	char token[2 * KEY_HEX_BYTES + 1];
+	struct player p;
+};
+
+static int ctl_player_create_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_player_new *n = arg;
+	return player_create(s, txn, n->game, n->username, n->image, util_now_ms(), n->token, &n->p);
+}
+
+static int ctl_player_create(struct ctl *c)
+{
+	struct ctl_player_new n;
+	struct json_object *o;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	if (ctl_u64(c, "game", &n.game))
+		return 1;
+	n.username = ctl_get(c, "username");
+	n.image = ctl_get(c, "image-url");
+	if (!n.username)
+		return ctl_fail("%s", "missing --username");
+	if (n.image && strlen(n.image) > TEXT_MAX_BYTES)
+		return ctl_fail("%s", "--image-url is too long");
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_player_create_txn, &n);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)n.p.id));
+	json_object_object_add(o, "game", json_object_new_int64((int64_t)n.game));
+	json_object_object_add(o, "username", json_object_new_string(n.p.username));
+	json_object_object_add(o, "token", json_object_new_string(n.token));
+	player_free(&n.p);
+	ctl_print(c, o);
+	return 0;
+}
+
+/* ---- sign ---- */
+
+struct ctl_game_get {
+	uint64_t id;
+	struct game g;
+};
+
+static int ctl_game_get_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_game_get *q = arg;
+	return game_get(s, txn, q->id, &q->g);
+}
+
+static int ctl_sign(struct ctl *c)
+{
+	struct ctl_game_get q;
+	const char *url = c->npos > 1 ? c->pos[1] : ctl_get(c, "url");
+	char hex[41];
+	struct buf msg, out;
+	struct json_object *o;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	if (!url)
+		return ctl_fail("%s", "usage: arcadectl sign URL --game ID [--sha1]");
+	if (ctl_u64(c, "game", &q.id) || ctl_open(c, 1))
+		return 1;
+	rc = store_read(&c->store, ctl_game_get_txn, &q);
+	if (rc)
+		return ctl_store_rc(rc);
+	buf_init(&msg);
+	buf_printf(&msg, "%s%s", url, q.g.private_key);
+	if (ctl_get(c, "sha1"))
+		secret_sha1_hex(msg.p, msg.len, hex);
+	else
+		secret_md5_hex(msg.p, msg.len, hex);
+	buf_init(&out);
+	buf_printf(&out, "%s%csignature=%s", url, strpbrk(url, "?&") ? '&' : '?', hex);
+	o = json_object_new_object();
+	json_object_object_add(o, "url", json_object_new_string(out.p));
+	if (c->json)
+		ctl_print(c, o);
+	else {
+		puts(out.p);
+		json_object_put(o);
+	}
+	buf_free(&msg);
+	buf_free(&out);
+	game_free(&q.g);
+	return 0;
+}
+
+/* ---- stats ---- */
+
+static void ctl_dbi_stat(MDB_txn *txn, MDB_dbi dbi, const char *name, struct json_object *dbs, uint64_t *total)
+{
+	MDB_stat st;
+	struct json_object *o = json_object_new_object();
+
+	if (mdb_stat(txn, dbi, &st) == 0) {
+		json_object_object_add(o, "entries", json_object_new_int64((int64_t)st.ms_entries));
+		json_object_object_add(o, "depth", json_object_new_int((int)st.ms_depth));
+		json_object_object_add(o, "pages",
+				       json_object_new_int64((int64_t)(st.ms_branch_pages + st.ms_leaf_pages +
+								      st.ms_overflow_pages)));
+		*total += st.ms_entries;
+	}
+	json_object_object_add(dbs, name, o);
+}
+
+static int ctl_stats_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct json_object *o = arg, *dbs = json_object_new_object();
+	MDB_envinfo info;
+	MDB_stat st;
+	uint64_t total = 0;
+
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
+	ctl_dbi_stat(txn, s->rec, "rec", dbs, &total);
+	ctl_dbi_stat(txn, s->idx, "idx", dbs, &total);
+	ctl_dbi_stat(txn, s->cnt, "cnt", dbs, &total);
+	ctl_dbi_stat(txn, s->meta, "meta", dbs, &total);
+	json_object_object_add(o, "entries", json_object_new_int64((int64_t)total));
+	json_object_object_add(o, "map_size", json_object_new_int64((int64_t)info.me_mapsize));
+	json_object_object_add(o, "map_used", json_object_new_int64((int64_t)((info.me_last_pgno + 1) * st.ms_psize)));
+	json_object_object_add(o, "page_size", json_object_new_int((int)st.ms_psize));
+	json_object_object_add(o, "readers", json_object_new_int((int)info.me_numreaders));
+	json_object_object_add(o, "max_readers", json_object_new_int((int)info.me_maxreaders));
+	json_object_object_add(o, "last_txn", json_object_new_int64((int64_t)info.me_last_txnid));
+	json_object_object_add(o, "databases", dbs);
+	return 0;
+}
+
+static int ctl_stats(struct ctl *c)
+{
+	struct json_object *o = json_object_new_object();
+	int rc;
+
+	if (ctl_open(c, 1)) {
+		json_object_put(o);
+		return 1;
+	}
+	rc = store_read(&c->store, ctl_stats_txn, o);
+	if (rc) {
+		json_object_put(o);
+		return ctl_store_rc(rc);
+	}
+	ctl_print(c, o);
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+struct ctl_cmd {
+	const char *noun, *verb;
+	int (*fn)(struct ctl *c);
+	const char *usage;
+};
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "init", NULL, ctl_init, "init                              create or upgrade the database" },
+	{ "game", "create", ctl_game_create, "game create --name NAME           -> {id, name, private_key}" },
+	{ "game", "list", ctl_game_list, "game list" },
+	{ "table", "create", ctl_table_create,
+	  "table create --game ID --name NAME [--description T] [--primary] [--guests allow|deny] [--order desc|asc] [--unique]" },
+	{ "player", "create", ctl_player_create, "player create --game ID --username NAME [--image-url URL] -> {id, username, token}" },
+	{ "sign", NULL, ctl_sign, "sign URL --game ID [--sha1]       print URL with a Game Jolt signature" },
+	{ "stats", NULL, ctl_stats, "stats                             entries, sizes, map use, readers" },
+};
+
+static void ctl_usage(FILE *f)
+{
+	fprintf(f, "usage: arcadectl [--data DIR] [--json] COMMAND ...\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		fprintf(f, "  %s\n", ctl_cmds[i].usage);
+}
+
+static int ctl_is_flag(const char *name)
+{
+	for (size_t i = 0; i < sizeof(ctl_flags) / sizeof(ctl_flags[0]); i++)
+		if (strcmp(name, ctl_flags[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int ctl_parse(struct ctl *c, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--", 2) != 0) {
+			if (c->npos == 8)
+				return ctl_fail("too many arguments at '%s'", a);
+			c->pos[c->npos++] = a;
+			continue;
+		}
+		if (c->nopt == CTL_MAX_OPTS)
+			return ctl_fail("too many options at '%s'", a);
+		c->opt[c->nopt].name = a + 2;
+		if (ctl_is_flag(a + 2)) {
+			c->opt[c->nopt++].val = "";
+		} else {
+			if (i + 1 >= argc)
+				return ctl_fail("option %s needs a value", a);
+			c->opt[c->nopt++].val = argv[++i];
+		}
+	}
+	c->json = ctl_get(c, "json") != NULL;
+	c->data = ctl_get(c, "data") ? ctl_get(c, "data") : "/var/lib/arcade";
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (ctl_parse(&c, argc, argv))
+		return 2;
+	if (ctl_get(&c, "help") || c.npos == 0) {
+		ctl_usage(c.npos == 0 && !ctl_get(&c, "help") ? stderr : stdout);
+		return c.npos == 0 && !ctl_get(&c, "help") ? 2 : 0;
+	}
+	if (strcmp(c.pos[0], "--version") == 0 || strcmp(c.pos[0], "version") == 0) {
+		printf("arcadectl %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		const struct ctl_cmd *k = &ctl_cmds[i];
+		if (strcmp(c.pos[0], k->noun) != 0 || (k->verb && (c.npos < 2 || strcmp(c.pos[1], k->verb) != 0)))
+			continue;
+		rc = k->fn(&c);
+		if (c.store.env)
+			store_close(&c.store);
+		return rc;
+	}
+	ctl_fail("unknown command '%s' (see --help)", c.pos[0]);
+	return 2;
+}

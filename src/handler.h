@@ -1,0 +1,22 @@
+/* handler: what every endpoint handler receives. A handler parses and
+ * validates its input, authenticates, runs one transaction, and fills the
+ * response; it returns 0, or an ARC_E* value that the family's error writer
+ * turns into its wire format. */
+#ifndef ARCADE_HANDLER_H
+#define ARCADE_HANDLER_H
+
+#include "conf.h"
+#include "request.h"
+#include "response.h"
+#include "store.h"
+
+struct ctx {
+	struct req *req;
+	struct resp *resp;
+	struct store *store;
+	const struct arcade_config *cfg;
+	uint64_t now_ms;
+};
+
+typedef int (*handler_fn)(struct ctx *c);
+#endif

@@ -1,0 +1,58 @@
+/* response: CGI response serialisation. */
+#include "config.h"
+#include "response.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const struct { int status; const char *reason; } resp_reasons[] = {
+	{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" }, { 400, "Bad Request" },
+	{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
+	{ 405, "Method Not Allowed" }, { 409, "Conflict" }, { 413, "Payload Too Large" },
+	{ 429, "Too Many Requests" }, { 500, "Internal Server Error" }, { 503, "Service Unavailable" },
+};
+
+const char *resp_reason(int status)
+{
+	for (size_t i = 0; i < sizeof(resp_reasons) / sizeof(resp_reasons[0]); i++)
+		if (resp_reasons[i].status == status)
+			return resp_reasons[i].reason;
+	return "Unknown";
+}
+
+void resp_init(struct resp *p)
+{
+	p->status = 200;
+	p->ctype = "application/json";
+	buf_init(&p->head);
+	buf_init(&p->body);
+}
+
+void resp_free(struct resp *p)
+{
+	buf_free(&p->head);
+	buf_free(&p->body);
+}
+
+void resp_header(struct resp *p, const char *name, const char *fmt, ...)
+{
+	char val[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	buf_printf(&p->head, "%s: %s\r\n", name, val);
+}
+
+void resp_serialize(const struct resp *p, struct buf *out)
+{
+	buf_printf(out, "Status: %d %s\r\n", p->status, resp_reason(p->status));
+	if (p->status != 204)
+		buf_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n", p->ctype, p->body.len);
+	if (p->head.len)
+		buf_add(out, p->head.p, p->head.len);
+	buf_adds(out, "\r\n");
+	if (p->status != 204 && p->body.len)
+		buf_add(out, p->body.p, p->body.len);
+}

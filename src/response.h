@@ -1,0 +1,21 @@
+/* response: status, headers and body, built in memory and written to the
+ * FastCGI stream in one go after the transaction has committed. */
+#ifndef ARCADE_RESPONSE_H
+#define ARCADE_RESPONSE_H
+
+#include "util.h"
+
+struct resp {
+	int status;
+	const char *ctype;
+	struct buf head; /* extra header lines, each ending in \r\n */
+	struct buf body;
+};
+
+void resp_init(struct resp *p);
+void resp_free(struct resp *p);
+void resp_header(struct resp *p, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The whole CGI response (Status line, headers, body) into out. */
+void resp_serialize(const struct resp *p, struct buf *out);
+const char *resp_reason(int status);
+#endif

@@ -1,0 +1,82 @@
+/* router: the route table of all three API families. */
+#include "config.h"
+#include "router.h"
+#include "errors.h"
+#include "gamejolt.h"
+
+#include <string.h>
+
+static void none_error(struct ctx *c, int err);
+
+static const struct family_info families[] = {
+	{ FAM_GAMEJOLT, "gamejolt", "/api/game/", "GET, POST, OPTIONS", gj_error },
+	{ FAM_NONE, "none", "/", "GET, POST, PATCH, OPTIONS", none_error },
+};
+
+#define GJ(path, fn) { FAM_GAMEJOLT, M_GET | M_POST, "/api/game/*/" path, fn }
+
+static const struct route routes[] = {
+	GJ("users/auth", gj_users_auth),
+	GJ("scores/add", gj_scores_add),
+	GJ("scores", gj_scores_fetch),
+	GJ("scores/fetch", gj_scores_fetch),
+	GJ("scores/tables", gj_scores_tables),
+	GJ("scores/get-rank", gj_scores_rank),
+};
+
+/* Outside every family: a bare JSON error. */
+static void none_error(struct ctx *c, int err)
+{
+	const struct arc_err_info *e = arc_err_info(err);
+	c->resp->status = e->status;
+	c->resp->ctype = "application/json";
+	buf_printf(&c->resp->body, "{\"error\":\"%s\"}", e->code);
+}
+
+const struct family_info *router_family(const char *path)
+{
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (strncmp(path, families[i].prefix, strlen(families[i].prefix)) == 0)
+			return &families[i];
+	return &families[sizeof(families) / sizeof(families[0]) - 1];
+}
+
+int router_path_match(const char *pattern, const char *path, struct req *r)
+{
+	const char *p = pattern, *s = path;
+
+	r->ncaps = 0;
+	while (*p && *s) {
+		if (*p == '*') {
+			size_t seg = strcspn(s, "/");
+			if (seg == 0 || r->ncaps == REQ_MAX_CAPS)
+				return 0;
+			r->caps[r->ncaps++] = s; /* raw: the caller copies up to '/' */
+			s += seg;
+			p++;
+		} else if (*p++ != *s++) {
+			return 0;
+		}
+	}
+	/* One trailing slash is optional. */
+	if (*s == '/' && s[1] == '\0')
+		s++;
+	return *p == '\0' && *s == '\0';
+}
+
+int router_match(struct req *r, const struct route **out)
+{
+	int path_seen = 0;
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!router_path_match(routes[i].pattern, r->path, r))
+			continue;
+		if (routes[i].methods & r->method_id) {
+			*out = &routes[i];
+			return 0;
+		}
+		path_seen = 1;
+	}
+	r->ncaps = 0;
+	return path_seen ? ARC_EMETHOD : ARC_ENOROUTE;
+}

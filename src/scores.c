@@ -1,0 +1,316 @@
+/* scores: adding, listing and ranking scores. */
+#include "config.h"
+#include "scores.h"
+#include "errors.h"
+#include "key.h"
+#include "rank.h"
+#include "rec.h"
+#include "util.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OWNER_LEN 17
+
+static int score_desc(const struct table *t)
+{
+	return !(t->flags & TABLE_ASC);
+}
+
+static void score_owner_bytes(const struct score_owner *o, unsigned char out[OWNER_LEN])
+{
+	memset(out, 0, OWNER_LEN);
+	out[0] = (unsigned char)o->kind;
+	if (o->kind == 'u') {
+		key_put_u64(out + 1, o->user_id);
+	} else {
+		/* Guest names are free text: a fixed-length digest keeps them
+		 * out of the key's structure. Listings compare the stored name. */
+		unsigned char d[32];
+		unsigned int len = 0;
+		EVP_Digest(o->guest, strlen(o->guest), d, &len, EVP_sha256(), NULL);
+		memcpy(out + 1, d, OWNER_LEN - 1);
+	}
+}
+
+static void score_table_prefix(struct key *k, unsigned char ent, const struct table *t)
+{
+	key_init(k, ent);
+	key_u64(k, t->game);
+	key_u64(k, t->id);
+}
+
+static void score_rec_key(struct key *k, const struct table *t, uint64_t id)
+{
+	score_table_prefix(k, 'S', t);
+	key_u64(k, id);
+}
+
+static void score_order_key(struct key *k, const struct table *t, uint64_t img, uint64_t id)
+{
+	score_table_prefix(k, 'O', t);
+	key_u64(k, img);
+	key_u64(k, id);
+}
+
+static void score_owner_key(struct key *k, const struct table *t, const unsigned char *owner, uint64_t img,
+			    uint64_t id)
+{
+	score_table_prefix(k, 'W', t);
+	key_bytes(k, owner, OWNER_LEN);
+	key_u64(k, img);
+	key_u64(k, id);
+}
+
+static int score_count(struct store *s, MDB_txn *txn, const struct table *t, uint64_t img, int delta)
+{
+	struct key p;
+	score_table_prefix(&p, 'C', t);
+	return rank_add(txn, s->cnt, p.b, p.n, img, delta);
+}
+
+static int score_remove(struct store *s, MDB_txn *txn, const struct table *t, const unsigned char *owner,
+			uint64_t img, uint64_t id)
+{
+	struct key k;
+	int rc;
+
+	score_rec_key(&k, t, id);
+	if ((rc = store_del(txn, s->rec, &k)))
+		return rc;
+	score_order_key(&k, t, img, id);
+	if ((rc = store_del(txn, s->idx, &k)))
+		return rc;
+	score_owner_key(&k, t, owner, img, id);
+	if ((rc = store_del(txn, s->idx, &k)))
+		return rc;
+	return score_count(s, txn, t, img, -1);
+}
+
+/* The owner's best score in a unique table: *found, its image and id. */
+static int score_owner_best(struct store *s, MDB_txn *txn, const struct table *t, const unsigned char *owner,
+			    int *found, uint64_t *img, uint64_t *id)
+{
+	MDB_cursor *cur;
+	struct key k;
+	MDB_val kv, vv;
+	size_t plen;
+	int rc = mdb_cursor_open(txn, s->idx, &cur);
+
+	if (rc)
+		return store_err(rc);
+	score_table_prefix(&k, 'W', t);
+	key_bytes(&k, owner, OWNER_LEN);
+	plen = k.n;
+	kv.mv_size = k.n;
+	kv.mv_data = k.b;
+	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
+	*found = rc == 0 && kv.mv_size == plen + 16 && memcmp(kv.mv_data, k.b, plen) == 0;
+	if (*found) {
+		*img = key_get_u64((unsigned char *)kv.mv_data + plen);
+		*id = key_get_u64((unsigned char *)kv.mv_data + plen + 8);
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
+int score_add(struct store *s, MDB_txn *txn, const struct table *t, const struct score_owner *o,
+	      const char *score, const char *extra, int64_t sort, uint64_t now_ms, int *stored)
+{
+	unsigned char owner[OWNER_LEN];
+	uint64_t img = key_sort_image(sort, score_desc(t)), id;
+	struct key k;
+	struct buf b;
+	int rc;
+
+	*stored = 0;
+	score_owner_bytes(o, owner);
+	if (t->flags & TABLE_UNIQUE) {
+		int found;
+		uint64_t old_img, old_id;
+		rc = score_owner_best(s, txn, t, owner, &found, &old_img, &old_id);
+		if (rc)
+			return rc;
+		if (found && img >= old_img)
+			return 0; /* not strictly better: the best stays */
+		if (found && (rc = score_remove(s, txn, t, owner, old_img, old_id)))
+			return rc;
+	}
+	rc = store_seq_next(s, txn, "score", &id);
+	if (rc)
+		return rc;
+	buf_init(&b);
+	rec_put_u64(&b, (uint64_t)sort);
+	rec_put_u64(&b, now_ms);
+	rec_put_u64(&b, o->kind == 'u' ? o->user_id : 0);
+	rec_put_str(&b, score);
+	rec_put_str(&b, extra);
+	rec_put_str(&b, o->kind == 'g' ? o->guest : "");
+	score_rec_key(&k, t, id);
+	rc = store_put(txn, s->rec, &k, b.p, b.len, 0);
+	buf_free(&b);
+	if (rc)
+		return rc;
+	score_order_key(&k, t, img, id);
+	if ((rc = store_put(txn, s->idx, &k, "", 0, 0)))
+		return rc;
+	score_owner_key(&k, t, owner, img, id);
+	if ((rc = store_put(txn, s->idx, &k, "", 0, 0)))
+		return rc;
+	if ((rc = score_count(s, txn, t, img, +1)))
+		return rc;
+	*stored = 1;
+	return 0;
+}
+
+static int score_load(struct store *s, MDB_txn *txn, const struct table *t, uint64_t id, struct score *sc)
+{
+	struct key k;
+	MDB_val v;
+	struct rec_reader r;
+	int rc;
+
+	memset(sc, 0, sizeof(*sc));
+	score_rec_key(&k, t, id);
+	rc = store_get(txn, s->rec, &k, &v);
+	if (rc)
+		return rc == ARC_ENOENT ? ARC_EINTERNAL : rc; /* index without record */
+	rec_reader_init(&r, v.mv_data, v.mv_size);
+	sc->id = id;
+	sc->sort = (int64_t)rec_get_u64(&r);
+	sc->stored_ms = rec_get_u64(&r);
+	sc->user_id = rec_get_u64(&r);
+	sc->score = rec_get_str(&r);
+	sc->extra = rec_get_str(&r);
+	sc->guest = rec_get_str(&r);
+	if (r.bad) {
+		score_free(sc);
+		return ARC_EINTERNAL;
+	}
+	return 0;
+}
+
+struct score_scan {
+	const unsigned char *prefix;
+	size_t plen;
+	uint64_t ids[FETCH_MAX];
+	size_t n, limit;
+};
+
+static int score_in_prefix(const MDB_val *kv, const struct score_scan *sc)
+{
+	return kv->mv_size == sc->plen + 16 && memcmp(kv->mv_data, sc->prefix, sc->plen) == 0;
+}
+
+/* Collects ids from an index range in table order. */
+static int score_scan_index(MDB_txn *txn, MDB_dbi dbi, struct score_scan *sc, enum score_window w, uint64_t pivot)
+{
+	MDB_cursor *cur;
+	struct key start;
+	MDB_val kv, vv;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+
+	if (rc)
+		return store_err(rc);
+	start.n = 0;
+	start.overflow = 0;
+	key_bytes(&start, sc->prefix, sc->plen);
+	if (w == SCORE_WORSE_THAN) {
+		if (pivot == UINT64_MAX)
+			goto done;
+		key_u64(&start, pivot + 1);
+	} else if (w == SCORE_BETTER_THAN) {
+		key_u64(&start, pivot);
+	}
+	kv.mv_size = start.n;
+	kv.mv_data = start.b;
+	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
+	if (w == SCORE_BETTER_THAN) {
+		/* Walk backwards from just below the pivot, then restore order. */
+		rc = rc == 0 ? mdb_cursor_get(cur, &kv, &vv, MDB_PREV)
+			     : mdb_cursor_get(cur, &kv, &vv, MDB_LAST);
+		while (rc == 0 && sc->n < sc->limit && score_in_prefix(&kv, sc)) {
+			sc->ids[sc->n++] = key_get_u64((unsigned char *)kv.mv_data + sc->plen + 8);
+			rc = mdb_cursor_get(cur, &kv, &vv, MDB_PREV);
+		}
+		for (size_t i = 0; i < sc->n / 2; i++) {
+			uint64_t tmp = sc->ids[i];
+			sc->ids[i] = sc->ids[sc->n - 1 - i];
+			sc->ids[sc->n - 1 - i] = tmp;
+		}
+	} else {
+		while (rc == 0 && sc->n < sc->limit && score_in_prefix(&kv, sc)) {
+			sc->ids[sc->n++] = key_get_u64((unsigned char *)kv.mv_data + sc->plen + 8);
+			rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
+		}
+	}
+done:
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
+int score_fetch(struct store *s, MDB_txn *txn, const struct table *t, const struct score_owner *o,
+		enum score_window w, int64_t pivot, size_t limit, struct score *out, size_t *n)
+{
+	struct key p;
+	struct score_scan sc;
+	int rc;
+
+	*n = 0;
+	if (o && o->kind) {
+		unsigned char owner[OWNER_LEN];
+		score_owner_bytes(o, owner);
+		score_table_prefix(&p, 'W', t);
+		key_bytes(&p, owner, OWNER_LEN);
+	} else {
+		score_table_prefix(&p, 'O', t);
+	}
+	sc.prefix = p.b;
+	sc.plen = p.n;
+	sc.n = 0;
+	sc.limit = limit > FETCH_MAX ? FETCH_MAX : limit;
+	rc = score_scan_index(txn, s->idx, &sc, w, key_sort_image(pivot, score_desc(t)));
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < sc.n; i++) {
+		rc = score_load(s, txn, t, sc.ids[i], &out[*n]);
+		if (rc)
+			goto fail;
+		/* Two guest names sharing a digest prefix: not this guest's score. */
+		if (o && o->kind == 'g' && strcmp(out[*n].guest, o->guest) != 0) {
+			score_free(&out[*n]);
+			continue;
+		}
+		(*n)++;
+	}
+	return 0;
+fail:
+	for (size_t i = 0; i < *n; i++)
+		score_free(&out[i]);
+	*n = 0;
+	return rc;
+}
+
+int score_rank(struct store *s, MDB_txn *txn, const struct table *t, int64_t sort, uint64_t *rank)
+{
+	struct key p;
+	uint64_t below;
+	int rc;
+
+	score_table_prefix(&p, 'C', t);
+	rc = rank_count_below(txn, s->cnt, p.b, p.n, key_sort_image(sort, score_desc(t)), &below);
+	if (rc)
+		return rc;
+	*rank = below + 1;
+	return 0;
+}
+
+void score_free(struct score *sc)
+{
+	free(sc->score);
+	free(sc->extra);
+	free(sc->guest);
+	free(sc->user);
+	sc->score = sc->extra = sc->guest = sc->user = NULL;
+}

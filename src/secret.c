@@ -1,0 +1,58 @@
+/* secret: random hex secrets, SHA-256 storage hashes, constant-time compare. */
+#include "config.h"
+#include "secret.h"
+#include "util.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+int secret_random_hex(char *out, size_t nbytes)
+{
+	unsigned char raw[64];
+
+	if (nbytes > sizeof(raw) || RAND_bytes(raw, (int)nbytes) != 1)
+		return -1;
+	util_hex(raw, nbytes, out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
+}
+
+static void secret_digest(const EVP_MD *md, const void *p, size_t n, unsigned char *out)
+{
+	unsigned int len = 0;
+	if (EVP_Digest(p, n, out, &len, md, NULL) != 1)
+		memset(out, 0, (size_t)EVP_MD_get_size(md));
+}
+
+void secret_hash(const char *secret, unsigned char out[SECRET_HASH_LEN])
+{
+	size_t n = strlen(secret);
+	char *low = xstrndup(secret, n);
+
+	util_lower(low);
+	secret_digest(EVP_sha256(), low, n, out);
+	OPENSSL_cleanse(low, n);
+	free(low);
+}
+
+int secret_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+void secret_md5_hex(const void *p, size_t n, char out[33])
+{
+	unsigned char d[16];
+	secret_digest(EVP_md5(), p, n, d);
+	util_hex(d, 16, out);
+}
+
+void secret_sha1_hex(const void *p, size_t n, char out[41])
+{
+	unsigned char d[20];
+	secret_digest(EVP_sha1(), p, n, d);
+	util_hex(d, 20, out);
+}

@@ -1,0 +1,223 @@
+/* store: opening the LMDB environment, transactions with map growth, and
+ * small get/put helpers that speak ARC_E*. */
+#include "config.h"
+#include "store.h"
+#include "errors.h"
+#include "log.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define STORE_RETRIES 8
+
+int store_err(int rc)
+{
+	switch (rc) {
+	case 0:
+		return ARC_OK;
+	case MDB_NOTFOUND:
+		return ARC_ENOENT;
+	case MDB_KEYEXIST:
+		return ARC_EEXIST;
+	case MDB_MAP_FULL:
+		return ARC_EMAPFULL;
+	case ENOSPC:
+	case EDQUOT:
+		return ARC_EFULL;
+	default:
+		return ARC_EINTERNAL;
+	}
+}
+
+static int store_open_dbis(struct store *s)
+{
+	static const struct { const char *name; size_t off; } dbis[] = {
+		{ "rec", offsetof(struct store, rec) },
+		{ "idx", offsetof(struct store, idx) },
+		{ "cnt", offsetof(struct store, cnt) },
+		{ "meta", offsetof(struct store, meta) },
+	};
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < sizeof(dbis) / sizeof(dbis[0]); i++) {
+		MDB_dbi *d = (MDB_dbi *)((char *)s + dbis[i].off);
+		rc = mdb_dbi_open(txn, dbis[i].name, s->readonly ? 0 : MDB_CREATE, d);
+		if (rc)
+			goto fail;
+	}
+	if (!s->readonly) {
+		MDB_val k = { 6, "schema" }, v;
+		unsigned char ver[8];
+		key_put_u64(ver, STORE_SCHEMA);
+		v.mv_size = 8;
+		v.mv_data = ver;
+		rc = mdb_put(txn, s->meta, &k, &v, MDB_NOOVERWRITE);
+		if (rc == MDB_KEYEXIST)
+			rc = 0;
+		if (rc)
+			goto fail;
+	}
+	return mdb_txn_commit(txn);
+fail:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_open(struct store *s, const struct store_opts *o)
+{
+	unsigned flags = MDB_NORDAHEAD;
+	int rc, dead = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->map_max = o->map_max;
+	s->readonly = o->readonly;
+	if (!o->sync)
+		flags |= MDB_NOSYNC;
+	if (o->readonly)
+		flags |= MDB_RDONLY;
+	rc = mdb_env_create(&s->env);
+	if (rc)
+		goto fail;
+	mdb_env_set_maxdbs(s->env, 8);
+	mdb_env_set_maxreaders(s->env, 512);
+	mdb_env_set_mapsize(s->env, o->map_size);
+	rc = mdb_env_open(s->env, o->dir, flags, 0640);
+	if (rc)
+		goto fail;
+	/* Reader slots of killed processes would pin old pages forever. */
+	mdb_reader_check(s->env, &dead);
+	if (dead)
+		log_msg(LOG_WARN, "store: cleared %d stale reader slot(s)", dead);
+	rc = store_open_dbis(s);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	log_msg(LOG_ERR, "store: cannot open %s: %s", o->dir, mdb_strerror(rc));
+	if (s->env)
+		mdb_env_close(s->env);
+	s->env = NULL;
+	return rc == ENOSPC ? ARC_EFULL : ARC_EINTERNAL;
+}
+
+void store_close(struct store *s)
+{
+	if (s->env)
+		mdb_env_close(s->env);
+	s->env = NULL;
+}
+
+/* Another process grew the map: adopt its size before beginning. */
+static int store_begin(struct store *s, unsigned flags, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_txn_begin(s->env, NULL, flags, txn);
+	}
+	return rc;
+}
+
+int store_read(struct store *s, store_fn fn, void *ctx)
+{
+	MDB_txn *txn;
+	int rc = store_begin(s, MDB_RDONLY, &txn);
+
+	if (rc)
+		return store_err(rc);
+	rc = fn(s, txn, ctx);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static int store_grow(struct store *s)
+{
+	MDB_envinfo info;
+	size_t next;
+
+	mdb_env_info(s->env, &info);
+	if (info.me_mapsize >= s->map_max)
+		return ARC_EFULL;
+	next = info.me_mapsize * 2;
+	if (next > s->map_max)
+		next = s->map_max;
+	if (mdb_env_set_mapsize(s->env, next))
+		return ARC_EFULL;
+	log_msg(LOG_INFO, "store: map grown to %zu bytes", next);
+	return 0;
+}
+
+int store_write(struct store *s, store_fn fn, void *ctx)
+{
+	for (int attempt = 0; attempt < STORE_RETRIES; attempt++) {
+		MDB_txn *txn;
+		int rc = store_begin(s, 0, &txn);
+
+		if (rc)
+			return store_err(rc);
+		rc = fn(s, txn, ctx);
+		if (rc) {
+			mdb_txn_abort(txn);
+			if (rc != ARC_EMAPFULL)
+				return rc;
+		} else {
+			rc = store_err(mdb_txn_commit(txn));
+			if (rc != ARC_EMAPFULL)
+				return rc;
+		}
+		rc = store_grow(s);
+		if (rc)
+			return rc;
+	}
+	return ARC_EFULL;
+}
+
+int store_get(MDB_txn *txn, MDB_dbi dbi, const struct key *k, MDB_val *out)
+{
+	MDB_val kv = { k->n, (void *)k->b };
+	if (k->overflow)
+		return ARC_ENOENT;
+	return store_err(mdb_get(txn, dbi, &kv, out));
+}
+
+int store_put(MDB_txn *txn, MDB_dbi dbi, const struct key *k, const void *v, size_t n, unsigned flags)
+{
+	MDB_val kv = { k->n, (void *)k->b }, vv = { n, (void *)v };
+	if (k->overflow)
+		return ARC_EINTERNAL;
+	return store_err(mdb_put(txn, dbi, &kv, &vv, flags));
+}
+
+int store_del(MDB_txn *txn, MDB_dbi dbi, const struct key *k)
+{
+	MDB_val kv = { k->n, (void *)k->b };
+	if (k->overflow)
+		return ARC_ENOENT;
+	return store_err(mdb_del(txn, dbi, &kv, NULL));
+}
+
+int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out)
+{
+	struct key k;
+	MDB_val v;
+	uint64_t next = 1;
+	unsigned char b[8];
+	int rc;
+
+	key_init(&k, 'q');
+	key_bytes(&k, name, strlen(name));
+	rc = store_get(txn, s->meta, &k, &v);
+	if (rc == ARC_OK && v.mv_size == 8)
+		next = key_get_u64(v.mv_data) + 1;
+	else if (rc != ARC_ENOENT && rc != ARC_OK)
+		return rc;
+	key_put_u64(b, next);
+	rc = store_put(txn, s->meta, &k, b, 8, 0);
+	if (rc)
+		return rc;
+	*out = next;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* store: the LMDB data environment. One environment, a few named databases
+ * by shape:
+ *   rec  records, keyed by entity prefix + owning game + ids
+ *   idx  indexes (orderings, names to ids); values are empty or an id
+ *   cnt  rank counters (rank.c)
+ *   meta schema version and id sequences
+ * A write runs inside store_write(), which commits durably (unless --sync
+ * off), grows the map and retries when it is full, and turns LMDB's errors
+ * into ARC_E* values. A write transaction never spans network I/O. */
+#ifndef ARCADE_STORE_H
+#define ARCADE_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "key.h"
+
+#define STORE_SCHEMA 1
+
+struct store_opts {
+	const char *dir;
+	size_t map_size; /* initial map size */
+	size_t map_max;  /* growth stops here: then writes answer ARC_EFULL */
+	int sync;        /* 1: fsync every commit (default); 0: MDB_NOSYNC */
+	int readonly;
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi rec, idx, cnt, meta;
+	size_t map_max;
+	int readonly;
+};
+
+typedef int (*store_fn)(struct store *s, MDB_txn *txn, void *ctx);
+
+int store_open(struct store *s, const struct store_opts *o);
+void store_close(struct store *s);
+int store_read(struct store *s, store_fn fn, void *ctx);
+int store_write(struct store *s, store_fn fn, void *ctx);
+
+int store_get(MDB_txn *txn, MDB_dbi dbi, const struct key *k, MDB_val *out);
+int store_put(MDB_txn *txn, MDB_dbi dbi, const struct key *k, const void *v, size_t n, unsigned flags);
+int store_del(MDB_txn *txn, MDB_dbi dbi, const struct key *k);
+/* The next value of a named sequence (1, 2, ...); ids are never reused. */
+int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out);
+/* LMDB return code to ARC_E*. */
+int store_err(int rc);
+#endif

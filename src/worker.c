@@ -1,0 +1,184 @@
+/* worker: the FastCGI accept loop and the request pipeline:
+ * CGI params -> request -> route -> handler -> response -> log line. */
+#include "config.h"
+#include "worker.h"
+#include "errors.h"
+#include "handler.h"
+#include "log.h"
+#include "router.h"
+#include "util.h"
+
+#include <fcgiapp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t worker_stop;
+static volatile sig_atomic_t worker_reopen;
+
+static void worker_on_term(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+	/* Makes libfcgi's accept() give up instead of retrying on EINTR. */
+	FCGX_ShutdownPending();
+}
+
+static void worker_on_usr1(int sig)
+{
+	(void)sig;
+	worker_reopen = 1;
+}
+
+static void worker_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = worker_on_term; /* no SA_RESTART: interrupt accept() */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = worker_on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int worker_read_body(struct req *r, FCGX_Stream *in, size_t max)
+{
+	const char *cl = req_env(r, "CONTENT_LENGTH");
+	uint64_t len = 0;
+	int got;
+
+	if (!cl || !*cl)
+		return 0;
+	if (util_parse_u64(cl, &len) < 0)
+		return ARC_EBODYIO;
+	if (len > max)
+		return ARC_EBODY;
+	r->body = xmalloc((size_t)len + 1);
+	got = len ? FCGX_GetStr(r->body, (int)len, in) : 0;
+	if (got < 0 || (uint64_t)got != len)
+		return ARC_EBODYIO;
+	r->body[len] = '\0';
+	r->body_len = (size_t)len;
+	return 0;
+}
+
+static void worker_cors(struct ctx *c, const struct family_info *fam)
+{
+	resp_header(c->resp, "Access-Control-Allow-Origin", "*");
+	if (c->req->method_id == M_OPTIONS) {
+		const char *h = req_env(c->req, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
+		c->resp->status = 204;
+		resp_header(c->resp, "Access-Control-Allow-Methods", "%s", fam->cors_methods);
+		if (h && *h && strlen(h) < 400 && !strpbrk(h, "\r\n"))
+			resp_header(c->resp, "Access-Control-Allow-Headers", "%s", h);
+		resp_header(c->resp, "Access-Control-Max-Age", "86400");
+	}
+}
+
+/* One request, start to finish. Returns the HTTP status for the log. */
+static int worker_handle(struct ctx *c, FCGX_Request *fr)
+{
+	const struct family_info *fam;
+	const struct route *route = NULL;
+	int rc;
+
+	rc = req_init(c->req, fr->envp);
+	fam = router_family(c->req->path ? c->req->path : "/");
+	worker_cors(c, fam);
+	if (rc == 0 && c->req->method_id == M_OPTIONS)
+		return 204;
+	if (rc == 0)
+		rc = router_match(c->req, &route);
+	if (rc == 0)
+		rc = worker_read_body(c->req, fr->in, c->cfg->max_body);
+	if (rc == 0)
+		rc = req_parse_params(c->req);
+	if (rc == 0)
+		rc = route->fn(c);
+	if (rc)
+		fam->error(c, rc);
+	return c->resp->status;
+}
+
+static void worker_serve(struct ctx *c, FCGX_Request *fr)
+{
+	struct req req;
+	struct resp resp;
+	struct buf out;
+	uint64_t t0 = util_mono_ms();
+	int status;
+
+	memset(&req, 0, sizeof(req));
+	resp_init(&resp);
+	c->req = &req;
+	c->resp = &resp;
+	c->now_ms = util_now_ms();
+	status = worker_handle(c, fr);
+	buf_init(&out);
+	resp_serialize(&resp, &out);
+	FCGX_PutStr(out.p, (int)out.len, fr->out);
+	log_msg(LOG_INFO, "%s %s %d %llums %s", req.method ? req.method : "-", req.path ? req.path : "-", status,
+		(unsigned long long)(util_mono_ms() - t0), req.remote_addr ? req.remote_addr : "-");
+	buf_free(&out);
+	resp_free(&resp);
+	req_free(&req);
+}
+
+int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
+{
+	struct store store;
+	struct store_opts so = { c->data_dir, c->map_size, c->map_max, c->sync, 0 };
+	struct ctx ctx;
+	FCGX_Request fr;
+	uint64_t served = 0;
+
+	worker_signals();
+	if (master) {
+		/* Workers must not outlive the master that supervises them. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master)
+			return 0;
+	}
+	if (store_open(&store, &so))
+		return 2;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.store = &store;
+	ctx.cfg = c;
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		store_close(&store);
+		return 2;
+	}
+	while (!worker_stop && (c->max_requests == 0 || served < c->max_requests)) {
+		if (worker_reopen) {
+			worker_reopen = 0;
+			log_reopen();
+		}
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (worker_stop)
+				break;
+			/* EMFILE and friends: back off instead of spinning. */
+			if (errno != EINTR && errno != EAGAIN)
+				usleep(100 * 1000);
+			continue;
+		}
+		worker_serve(&ctx, &fr);
+		FCGX_Finish_r(&fr);
+		served++;
+	}
+	FCGX_Free(&fr, 0);
+	store_close(&store);
+	return 0;
+}
