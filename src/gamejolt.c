@@ -488,8 +488,11 @@ int gj_scores_fetch(struct ctx *c)
 	}
 	if (gj_window(&g, &f) < 0)
 		goto out;
-	if (util_parse_u64(gj_param(&g, "limit"), &limit) < 0)
-		limit = 10;
+	if (util_parse_u64(gj_param(&g, "limit"), &limit) < 0) {
+		const char *l = gj_param(&g, "limit");
+		/* All digits but too large for 64 bits is still "a lot": clamp. */
+		limit = *l && strspn(l, "0123456789") == strlen(l) ? FETCH_MAX : 10;
+	}
 	f.limit = limit < 1 ? 1 : limit > FETCH_MAX ? FETCH_MAX : (size_t)limit;
 	if (*f.username)
 		f.owner.kind = 'u';

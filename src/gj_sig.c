@@ -80,10 +80,34 @@ static int gj_sig_try(const char *scheme, const char *host, const char *uri, con
 	return ok;
 }
 
+/* Node's `request` signs a URL built with encodeURIComponent, then escapes
+ * !'()* as well before sending: undo just those. */
+static char *gj_sig_unescape_subdelims(const char *uri)
+{
+	static const char *const from[] = { "%21", "%27", "%28", "%29", "%2A", "%2a" };
+	static const char to[] = { '!', '\'', '(', ')', '*', '*' };
+	char *out = xstrdup(uri), *w = out;
+
+	for (const char *r = uri; *r;) {
+		size_t i;
+		for (i = 0; i < sizeof(to); i++)
+			if (strncmp(r, from[i], 3) == 0)
+				break;
+		if (i < sizeof(to)) {
+			*w++ = to[i];
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
 int gj_sig_verify(const struct gj_sig_in *in)
 {
 	static const char *const schemes[] = { "http", "https" };
-	char *forms[3] = { NULL, NULL, NULL };
+	char *forms[4] = { NULL, NULL, NULL, NULL };
 	size_t nforms = 0, len;
 	int ok = 0;
 
@@ -92,6 +116,8 @@ int gj_sig_verify(const struct gj_sig_in *in)
 		nforms++;
 	if (req_unescape(in->uri, strlen(in->uri), 1, &forms[nforms], &len) == 0)
 		nforms++;
+	if (strchr(in->uri, '%'))
+		forms[nforms++] = gj_sig_unescape_subdelims(in->uri);
 	for (size_t f = 0; f < nforms && !ok; f++)
 		for (size_t h = 0; h <= in->naliases && !ok; h++)
 			for (size_t s = 0; s < 2 && !ok; s++)

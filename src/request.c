@@ -2,6 +2,7 @@
 #include "config.h"
 #include "request.h"
 #include "errors.h"
+#include "json_check.h"
 #include "util.h"
 
 #include <json-c/json.h>
@@ -227,7 +228,8 @@ int req_parse_json(struct req *r)
 
 	if (r->json)
 		return 0;
-	if (!r->body_len || memchr(r->body, '\0', r->body_len) || !util_utf8_valid(r->body, r->body_len))
+	if (!r->body_len || memchr(r->body, '\0', r->body_len) || !util_utf8_valid(r->body, r->body_len) ||
+	    !json_check(r->body, r->body_len, REQ_JSON_DEPTH))
 		return ARC_EJSON;
 	tok = json_tokener_new_ex(REQ_JSON_DEPTH);
 	if (!tok)

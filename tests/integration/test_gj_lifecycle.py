@@ -1,0 +1,89 @@
+"""Durability across a restart on the same data directory, and the worker
+pool: a killed worker is replaced, workers follow the master."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from harness import Stack, pid_alive
+from gjtest import GJ, assert_ok, assert_scores, new_gj, score_item, sorts_of
+
+pytestmark = pytest.mark.slow
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
+def test_scores_survive_restart(tmp_path):
+    data = str(tmp_path / "data")
+    with Stack(workers=2, data_dir=data) as s1:
+        g = new_gj(s1, "durable")
+        p = g.player("Keeper")
+        g.add_user(p, 42, score="forty-two", extra_data="x")
+        g.add_guest("gg", 7)
+        game, table = g.game, g.table
+        workers = s1.worker_pids()
+        assert len(workers) == 2
+    # SIGTERM stopped the master without needing SIGKILL, and it said so cleanly
+    assert s1.arcaded.returncode == 0, s1.arcaded.returncode
+    assert wait_for(lambda: not any(pid_alive(w) for w in workers), 5), "workers outlived the master"
+
+    with Stack(workers=2, data_dir=data) as s2:         # init runs again: must be idempotent
+        g2 = GJ(s2, game, table)
+        assert_scores(g2.fetch(), [
+            score_item(42, score="forty-two", extra_data="x", user="Keeper", user_id=p["id"]),
+            score_item(7, guest="gg")])
+        assert_ok(g2.get("users/auth", [("username", "keeper"), ("user_token", p["token"])]))
+        g2.add_guest("after", 1)
+        assert sorts_of(g2.fetch()) == [42, 7, 1]
+        other = s2.ctl("game", "create", "--name", "later")
+        assert other["id"] != game["id"]      # ids are not reused after a restart
+
+
+def test_init_is_idempotent(stack):
+    out = stack.ctl("init")
+    assert out == {"data": stack.data_dir, "schema": 1}
+
+
+def test_killed_worker_is_replaced():
+    with Stack(workers=2) as s:
+        g = new_gj(s, "pool")
+        workers = wait_for(lambda: s.worker_pids() if len(s.worker_pids()) == 2 else None, 5)
+        assert workers and len(workers) == 2, s.worker_pids()
+        victim = workers[0]
+        os.kill(victim, signal.SIGKILL)
+        # the pool keeps answering while (and after) the worker is replaced
+        for i in range(20):
+            g.add_guest(f"g{i}", i)
+        assert sorts_of(g.fetch(limit="100")) == list(range(19, -1, -1))
+        replaced = wait_for(lambda: (len(s.worker_pids()) == 2
+                                     and victim not in s.worker_pids()), 10)
+        assert replaced, f"children now: {s.worker_pids()}\n{s.log()}"
+        assert s.arcaded.poll() is None
+        # the new worker serves too: enough requests to reach both workers
+        for _ in range(10):
+            assert_scores(g.fetch(limit="1"), [score_item(19, guest="g19")])
+
+
+def test_workers_exit_when_master_dies():
+    with Stack(workers=2) as s:
+        workers = wait_for(lambda: s.worker_pids() if len(s.worker_pids()) == 2 else None, 5)
+        assert workers and len(workers) == 2
+        os.kill(s.arcaded_pid, signal.SIGKILL)
+        s.arcaded.wait(10)
+        gone = wait_for(lambda: not any(pid_alive(w) for w in workers), 10)
+        if not gone:            # do not leave them behind
+            for w in workers:
+                if pid_alive(w):
+                    os.kill(w, signal.SIGKILL)
+        assert gone, "workers kept running after the master was killed"
