@@ -3,6 +3,7 @@
  * subcommand is a row of the command table: parse options, one transaction,
  * print. Secrets are printed once, when created. */
 #include "config.h"
+#include "apikeys.h"
 #include "errors.h"
 #include "games.h"
 #include "gj_sig.h"
@@ -61,6 +62,24 @@ static int ctl_u64(const struct ctl *c, const char *name, uint64_t *out)
 	if (util_parse_u64(v, out) < 0 || *out == 0)
 		return ctl_fail("--%s needs a positive whole number", name);
 	return 0;
+}
+
+/* "--NAME C/S" into r; absent leaves r alone. */
+static int ctl_rate(const struct ctl *c, const char *name, struct conf_rate *r)
+{
+	const char *v = ctl_get(c, name);
+	if (v && util_parse_rate(v, &r->cap, &r->per_sec) < 0)
+		return ctl_fail("--%s takes CAPACITY/PER_SECOND, e.g. 60/1 or 20/0.5", name);
+	return 0;
+}
+
+static struct json_object *ctl_rate_json(double cap, double per_sec)
+{
+	char b[64];
+	if (cap <= 0)
+		return json_object_new_string("default");
+	snprintf(b, sizeof(b), "%.0f/%g", cap, per_sec);
+	return json_object_new_string(b);
 }
 
 static void ctl_print(const struct ctl *c, struct json_object *o)
@@ -123,23 +142,33 @@ static int ctl_init(struct ctl *c)
 
 struct ctl_game_new {
 	const char *name;
+	struct conf_rate rate;
 	struct game g;
 };
 
 static int ctl_game_create_txn(struct store *s, MDB_txn *txn, void *arg)
 {
 	struct ctl_game_new *n = arg;
-	return game_create(s, txn, n->name, util_now_ms(), &n->g);
+	int rc = game_create(s, txn, n->name, util_now_ms(), &n->g);
+	if (rc || n->rate.cap <= 0)
+		return rc;
+	n->g.rate_cap = n->rate.cap;
+	n->g.rate_per_sec = n->rate.per_sec;
+	return game_put(s, txn, &n->g);
 }
 
 static int ctl_game_create(struct ctl *c)
 {
-	struct ctl_game_new n = { ctl_get(c, "name"), { 0 } };
+	struct ctl_game_new n;
 	struct json_object *o;
 	int rc;
 
+	memset(&n, 0, sizeof(n));
+	n.name = ctl_get(c, "name");
 	if (!n.name)
 		return ctl_fail("%s", "missing --name");
+	if (ctl_rate(c, "rate", &n.rate))
+		return 1;
 	if (ctl_open(c, 0))
 		return 1;
 	rc = store_write(&c->store, ctl_game_create_txn, &n);
@@ -149,6 +178,7 @@ static int ctl_game_create(struct ctl *c)
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)n.g.id));
 	json_object_object_add(o, "name", json_object_new_string(n.g.name));
 	json_object_object_add(o, "private_key", json_object_new_string(n.g.private_key));
+	json_object_object_add(o, "rate", ctl_rate_json(n.g.rate_cap, n.g.rate_per_sec));
 	game_free(&n.g);
 	ctl_print(c, o);
 	return 0;
@@ -160,6 +190,7 @@ static int ctl_game_item(const struct game *g, void *arg)
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)g->id));
 	json_object_object_add(o, "name", json_object_new_string(g->name));
 	json_object_object_add(o, "primary_table", json_object_new_int64((int64_t)g->primary_table));
+	json_object_object_add(o, "rate", ctl_rate_json(g->rate_cap, g->rate_per_sec));
 	json_object_array_add(arg, o);
 	return 0;
 }
@@ -271,7 +302,7 @@ struct ctl_player_new {
 static int ctl_player_create_txn(struct store *s, MDB_txn *txn, void *arg)
 {
 	struct ctl_player_new *n = arg;
-	return player_create(s, txn, n->game, n->username, n->image, util_now_ms(), n->token, &n->p);
+	return player_create(s, txn, n->game, n->username, n->image, NULL, util_now_ms(), n->token, &n->p);
 }
 
 static int ctl_player_create(struct ctl *c)
@@ -300,6 +331,180 @@ static int ctl_player_create(struct ctl *c)
 	json_object_object_add(o, "username", json_object_new_string(n.p.username));
 	json_object_object_add(o, "token", json_object_new_string(n.token));
 	player_free(&n.p);
+	ctl_print(c, o);
+	return 0;
+}
+
+/* ---- game set ---- */
+
+struct ctl_game_set {
+	uint64_t id;
+	struct conf_rate rate;
+	struct game g;
+};
+
+static int ctl_game_set_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_game_set *q = arg;
+	int rc = game_get(s, txn, q->id, &q->g);
+	if (rc)
+		return rc;
+	q->g.rate_cap = q->rate.cap;
+	q->g.rate_per_sec = q->rate.per_sec;
+	return game_put(s, txn, &q->g);
+}
+
+static int ctl_game_set(struct ctl *c)
+{
+	struct ctl_game_set q;
+	struct json_object *o;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	if (ctl_u64(c, "game", &q.id))
+		return 1;
+	if (!ctl_get(c, "rate"))
+		return ctl_fail("%s", "missing --rate C/S");
+	if (ctl_rate(c, "rate", &q.rate) || ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_game_set_txn, &q);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)q.g.id));
+	json_object_object_add(o, "name", json_object_new_string(q.g.name));
+	json_object_object_add(o, "rate", ctl_rate_json(q.g.rate_cap, q.g.rate_per_sec));
+	game_free(&q.g);
+	ctl_print(c, o);
+	return 0;
+}
+
+/* ---- API keys ---- */
+
+struct ctl_key_new {
+	struct apikey k;
+	char secret[APIKEY_SECRET_MAX];
+};
+
+static int ctl_key_create_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_key_new *n = arg;
+	struct game g;
+	int rc = game_get(s, txn, n->k.game, &g);
+	if (rc)
+		return rc;
+	game_free(&g);
+	return apikey_create(s, txn, &n->k, util_now_ms(), n->secret);
+}
+
+static int ctl_key_create(struct ctl *c)
+{
+	struct ctl_key_new n;
+	const char *kind = ctl_get(c, "kind");
+	struct json_object *o, *perms;
+	int nperm = 0, rc;
+
+	memset(&n, 0, sizeof(n));
+	if (ctl_u64(c, "game", &n.k.game))
+		return 1;
+	if (!kind || (strcmp(kind, "teambattles") && strcmp(kind, "app")))
+		return ctl_fail("%s", "--kind is teambattles or app");
+	n.k.kind = strcmp(kind, "app") ? APIKEY_TEAMBATTLES : APIKEY_APP;
+	for (int i = 0; i < c->nopt; i++) {
+		if (strcmp(c->opt[i].name, "perm") != 0)
+			continue;
+		if (n.k.kind != APIKEY_TEAMBATTLES)
+			return ctl_fail("%s", "--perm applies to teambattles keys only");
+		if (apikey_perm_parse(&n.k, c->opt[i].val) < 0)
+			return ctl_fail("bad --perm '%s' (game.scores=none|write, game.lifecycle=none|read|read-write, "
+					"game.matches=none|read, uploads=none|read-write)", c->opt[i].val);
+		nperm++;
+	}
+	/* With no --perm at all, a developer key may write scores and nothing else. */
+	if (n.k.kind == APIKEY_TEAMBATTLES && nperm == 0)
+		n.k.levels[PERM_GAME_SCORES] = LVL_WRITE;
+	if (ctl_rate(c, "rate", &n.k.rate) || ctl_rate(c, "batch-rate", &n.k.batch_rate))
+		return 1;
+	if (n.k.kind != APIKEY_TEAMBATTLES && ctl_get(c, "batch-rate"))
+		return ctl_fail("%s", "--batch-rate applies to teambattles keys only");
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_key_create_txn, &n);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)n.k.id));
+	json_object_object_add(o, "game", json_object_new_int64((int64_t)n.k.game));
+	json_object_object_add(o, "kind", json_object_new_string(kind));
+	json_object_object_add(o, "key", json_object_new_string(n.secret));
+	if (n.k.kind == APIKEY_TEAMBATTLES) {
+		perms = json_object_new_object();
+		for (int p = 0; p < PERM__COUNT; p++)
+			json_object_object_add(perms, apikey_perm_name(p),
+					       json_object_new_string(apikey_level_name(n.k.levels[p])));
+		json_object_object_add(o, "permissions", perms);
+		json_object_object_add(o, "batch_rate", ctl_rate_json(n.k.batch_rate.cap, n.k.batch_rate.per_sec));
+	}
+	json_object_object_add(o, "rate", ctl_rate_json(n.k.rate.cap, n.k.rate.per_sec));
+	ctl_print(c, o);
+	return 0;
+}
+
+static int ctl_key_revoke_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	return apikey_revoke(s, txn, *(uint64_t *)arg);
+}
+
+static int ctl_key_revoke(struct ctl *c)
+{
+	uint64_t id;
+	struct json_object *o;
+	int rc;
+
+	if (ctl_u64(c, "key-id", &id) || ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_key_revoke_txn, &id);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)id));
+	json_object_object_add(o, "revoked", json_object_new_boolean(1));
+	ctl_print(c, o);
+	return 0;
+}
+
+/* ---- player token ---- */
+
+struct ctl_player_token {
+	uint64_t game, id;
+	char token[2 * KEY_HEX_BYTES + 1];
+	struct player p;
+};
+
+static int ctl_player_token_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_player_token *q = arg;
+	int rc = player_get(s, txn, q->game, q->id, &q->p);
+	return rc ? rc : player_new_token(s, txn, &q->p, util_now_ms(), q->token);
+}
+
+static int ctl_player_token(struct ctl *c)
+{
+	struct ctl_player_token q;
+	struct json_object *o;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	if (ctl_u64(c, "game", &q.game) || ctl_u64(c, "player", &q.id) || ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_player_token_txn, &q);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)q.p.id));
+	json_object_object_add(o, "username", json_object_new_string(q.p.username));
+	json_object_object_add(o, "token", json_object_new_string(q.token));
+	player_free(&q.p);
 	ctl_print(c, o);
 	return 0;
 }
@@ -426,11 +631,16 @@ struct ctl_cmd {
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "init", NULL, ctl_init, "init                              create or upgrade the database" },
-	{ "game", "create", ctl_game_create, "game create --name NAME           -> {id, name, private_key}" },
+	{ "game", "create", ctl_game_create, "game create --name NAME [--rate C/S] -> {id, name, private_key}" },
 	{ "game", "list", ctl_game_list, "game list" },
+	{ "game", "set", ctl_game_set, "game set --game ID --rate C/S     per-game bucket for signed Game Jolt calls" },
 	{ "table", "create", ctl_table_create,
 	  "table create --game ID --name NAME [--description T] [--primary] [--guests allow|deny] [--order desc|asc] [--unique]" },
 	{ "player", "create", ctl_player_create, "player create --game ID --username NAME [--image-url URL] -> {id, username, token}" },
+	{ "player", "token", ctl_player_token, "player token --game ID --player ID  -> {id, username, token}: a new Game Jolt token" },
+	{ "key", "create", ctl_key_create,
+	  "key create --game ID --kind teambattles|app [--perm NAME=LEVEL ...] [--rate C/S] [--batch-rate C/S] -> {id, key}" },
+	{ "key", "revoke", ctl_key_revoke, "key revoke --key-id ID" },
 	{ "sign", NULL, ctl_sign, "sign URL --game ID [--sha1]       print URL with a Game Jolt signature" },
 	{ "stats", NULL, ctl_stats, "stats                             entries, sizes, map use, readers" },
 };

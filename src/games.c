@@ -37,6 +37,11 @@ static int game_decode(const MDB_val *v, uint64_t id, struct game *g)
 	g->private_key = rec_get_str(&r);
 	g->primary_table = rec_get_u64(&r);
 	g->created_ms = rec_get_u64(&r);
+	g->rate_cap = g->rate_per_sec = 0;
+	if (r.off < r.len) { /* fields added after schema 1's first records */
+		g->rate_cap = rec_get_dbl(&r);
+		g->rate_per_sec = rec_get_dbl(&r);
+	}
 	if (r.bad) {
 		game_free(g);
 		return ARC_EINTERNAL;
@@ -55,6 +60,8 @@ int game_put(struct store *s, MDB_txn *txn, const struct game *g)
 	rec_put_str(&b, g->private_key);
 	rec_put_u64(&b, g->primary_table);
 	rec_put_u64(&b, g->created_ms);
+	rec_put_dbl(&b, g->rate_cap);
+	rec_put_dbl(&b, g->rate_per_sec);
 	game_key(&k, g->id);
 	rc = store_put(txn, s->rec, &k, b.p, b.len, 0);
 	buf_free(&b);
@@ -270,6 +277,7 @@ static int player_decode(const MDB_val *v, uint64_t game, uint64_t id, struct pl
 	p->image_url = rec_get_str(&r);
 	p->created_ms = rec_get_u64(&r);
 	p->updated_ms = rec_get_u64(&r);
+	p->user_ref = r.off < r.len ? rec_get_str(&r) : xstrdup("");
 	if (r.bad) {
 		player_free(p);
 		return ARC_EINTERNAL;
@@ -277,7 +285,7 @@ static int player_decode(const MDB_val *v, uint64_t game, uint64_t id, struct pl
 	return 0;
 }
 
-static int player_put(struct store *s, MDB_txn *txn, const struct player *p)
+int player_put(struct store *s, MDB_txn *txn, const struct player *p)
 {
 	struct key k;
 	struct buf b;
@@ -289,6 +297,7 @@ static int player_put(struct store *s, MDB_txn *txn, const struct player *p)
 	rec_put_str(&b, p->image_url);
 	rec_put_u64(&b, p->created_ms);
 	rec_put_u64(&b, p->updated_ms);
+	rec_put_str(&b, p->user_ref);
 	player_key(&k, p->game, p->id);
 	rc = store_put(txn, s->rec, &k, b.p, b.len, 0);
 	buf_free(&b);
@@ -296,7 +305,7 @@ static int player_put(struct store *s, MDB_txn *txn, const struct player *p)
 }
 
 int player_create(struct store *s, MDB_txn *txn, uint64_t game, const char *username, const char *image_url,
-		  uint64_t now_ms, char token_out[2 * KEY_HEX_BYTES + 1], struct player *out)
+		  const char *user_ref, uint64_t now_ms, char token_out[2 * KEY_HEX_BYTES + 1], struct player *out)
 {
 	struct key nk;
 	struct game g;
@@ -323,6 +332,7 @@ int player_create(struct store *s, MDB_txn *txn, uint64_t game, const char *user
 	out->game = game;
 	out->username = xstrdup(username);
 	out->image_url = xstrdup(image_url ? image_url : "");
+	out->user_ref = xstrdup(user_ref ? user_ref : "");
 	secret_hash(token_out, out->token_hash);
 	out->created_ms = out->updated_ms = now_ms;
 	rc = player_put(s, txn, out);
@@ -387,9 +397,42 @@ int player_new_token(struct store *s, MDB_txn *txn, struct player *p, uint64_t n
 	return player_put(s, txn, p);
 }
 
+int player_each(struct store *s, MDB_txn *txn, uint64_t game, int (*fn)(const struct player *p, void *ctx),
+		void *ctx)
+{
+	MDB_cursor *cur;
+	struct key k;
+	MDB_val kv, vv;
+	int rc = mdb_cursor_open(txn, s->rec, &cur);
+
+	if (rc)
+		return store_err(rc);
+	key_init(&k, 'P');
+	key_u64(&k, game);
+	kv.mv_size = k.n;
+	kv.mv_data = k.b;
+	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
+	while (rc == 0 && kv.mv_size == 17 && memcmp(kv.mv_data, k.b, 9) == 0) {
+		struct player p;
+		int frc = player_decode(&vv, game, key_get_u64((unsigned char *)kv.mv_data + 9), &p);
+		if (frc == 0) {
+			frc = fn(&p, ctx);
+			player_free(&p);
+		}
+		if (frc) {
+			mdb_cursor_close(cur);
+			return frc;
+		}
+		rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_err(rc);
+}
+
 void player_free(struct player *p)
 {
 	free(p->username);
 	free(p->image_url);
-	p->username = p->image_url = NULL;
+	free(p->user_ref);
+	p->username = p->image_url = p->user_ref = NULL;
 }

@@ -84,3 +84,19 @@ void rec_get_bytes(struct rec_reader *r, void *out, size_t n)
 	memcpy(out, r->p + r->off, n);
 	r->off += n;
 }
+
+/* Doubles travel as their IEEE-754 bit pattern in a u64 field. */
+void rec_put_dbl(struct buf *b, double d)
+{
+	uint64_t v;
+	memcpy(&v, &d, sizeof(v));
+	rec_put_u64(b, v);
+}
+
+double rec_get_dbl(struct rec_reader *r)
+{
+	uint64_t v = rec_get_u64(r);
+	double d;
+	memcpy(&d, &v, sizeof(d));
+	return d;
+}

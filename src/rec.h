@@ -18,9 +18,11 @@ struct rec_reader {
 void rec_put_u64(struct buf *b, uint64_t v);
 void rec_put_str(struct buf *b, const char *s);
 void rec_put_bytes(struct buf *b, const void *p, size_t n);
+void rec_put_dbl(struct buf *b, double d);
 
 void rec_reader_init(struct rec_reader *r, const void *p, size_t len);
 uint64_t rec_get_u64(struct rec_reader *r);
+double rec_get_dbl(struct rec_reader *r);
 /* Returns a NUL-terminated copy the caller frees (empty string when bad). */
 char *rec_get_str(struct rec_reader *r);
 /* Copies exactly n bytes out; marks the reader bad if the field differs. */
