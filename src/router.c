@@ -3,6 +3,8 @@
 #include "router.h"
 #include "errors.h"
 #include "gamejolt.h"
+#include "meshmap.h"
+#include "teambattles.h"
 
 #include <string.h>
 
@@ -10,6 +12,9 @@ static void none_error(struct ctx *c, int err);
 
 static const struct family_info families[] = {
 	{ FAM_GAMEJOLT, "gamejolt", "/api/game/", "GET, POST, OPTIONS", gj_error },
+	/* MeshMap's prefix lies inside TeamBattles': it must come first. */
+	{ FAM_MESHMAP, "meshmap", "/api/v1/apps/", "GET, POST, PATCH, OPTIONS", mm_error },
+	{ FAM_TEAMBATTLES, "teambattles", "/api/v1/", "GET, POST, PATCH, OPTIONS", tb_error },
 	{ FAM_NONE, "none", "/", "GET, POST, PATCH, OPTIONS", none_error },
 };
 
@@ -22,6 +27,8 @@ static const struct route routes[] = {
 	GJ("scores/fetch", gj_scores_fetch),
 	GJ("scores/tables", gj_scores_tables),
 	GJ("scores/get-rank", gj_scores_rank),
+	/* TeamBattles routes (teambattles.c) */
+	/* MeshMap routes (meshmap.c) */
 };
 
 /* Outside every family: a bare JSON error. */
