@@ -18,6 +18,8 @@ static const struct arc_err_info arc_errs[ARC__COUNT] = {
 	[ARC_ENOENT] = { 404, "Not found.", "error_not_found" },
 	[ARC_EEXIST] = { 409, "Already exists.", "error_conflict" },
 	[ARC_EMAPFULL] = { 503, "The server's storage is full. Try again later.", "error_internal" },
+	[ARC_ERATE_IP] = { 429, "Rate limit exceeded. Try again later.", "error_ip_rate_limited", "Too many requests" },
+	[ARC_ERATE_KEY] = { 429, "Rate limit exceeded. Try again later.", "error_api_rate_limited", "Too many requests" },
 };
 
 const struct arc_err_info *arc_err_info(int err)

@@ -20,6 +20,8 @@ enum arc_err {
 	ARC_ENOENT,    /* store: no such record */
 	ARC_EEXIST,    /* store: record exists */
 	ARC_EMAPFULL,  /* store: map full; store_write grows the map and retries */
+	ARC_ERATE_IP,  /* 429: the client IP's bucket is empty */
+	ARC_ERATE_KEY, /* 429: the API key's, game's or batch bucket is empty */
 	ARC__COUNT
 };
 
@@ -27,6 +29,7 @@ struct arc_err_info {
 	int status;          /* HTTP status */
 	const char *text;    /* human text: Game Jolt message, MeshMap error */
 	const char *code;    /* TeamBattles error code */
+	const char *mm_text; /* MeshMap error when it differs from text, else NULL */
 };
 
 const struct arc_err_info *arc_err_info(int err);

@@ -6,6 +6,7 @@
 #define ARCADE_HANDLER_H
 
 #include "conf.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "response.h"
 #include "store.h"
@@ -16,6 +17,8 @@ struct ctx {
 	struct store *store;
 	const struct arcade_config *cfg;
 	uint64_t now_ms;
+	struct rl *rl;          /* the limits env; NULL: limits not enforced */
+	struct rl_note rl_note; /* this request's charges, for the headers */
 };
 
 typedef int (*handler_fn)(struct ctx *c);

@@ -17,9 +17,12 @@ struct family_info {
 	void (*error)(struct ctx *c, int err);
 };
 
+/* Route flags, kept in the high bits of `methods` (no method id reaches them). */
+#define ROUTE_UPLOAD 0x10000u /* the body may be --max-upload bytes, not --max-body */
+
 struct route {
 	enum family family;
-	unsigned methods;
+	unsigned methods; /* M_* bits, plus ROUTE_* flags */
 	const char *pattern;
 	handler_fn fn;
 };

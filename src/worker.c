@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "handler.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "router.h"
 #include "util.h"
 
@@ -93,23 +94,33 @@ static int worker_handle(struct ctx *c, FCGX_Request *fr)
 {
 	const struct family_info *fam;
 	const struct route *route = NULL;
-	int rc;
+	int rc, lim;
 
 	rc = req_init(c->req, fr->envp);
 	fam = router_family(c->req->path ? c->req->path : "/");
 	worker_cors(c, fam);
 	if (rc == 0 && c->req->method_id == M_OPTIONS)
 		return 204;
+	/* Every request but a preflight pays its ip token before anything else,
+	 * a malformed one too. On refusal, the query alone is decoded so the
+	 * family can answer in the format the client asked for. */
+	lim = rl_take(c, "ip", req_env(c->req, "REMOTE_ADDR"), &c->cfg->rate_ip, 1);
+	if (lim && rc == 0)
+		req_parse_params(c->req);
+	if (lim)
+		rc = lim;
 	if (rc == 0)
 		rc = router_match(c->req, &route);
 	if (rc == 0)
-		rc = worker_read_body(c->req, fr->in, c->cfg->max_body);
+		rc = worker_read_body(c->req, fr->in,
+				      route->methods & ROUTE_UPLOAD ? c->cfg->max_upload : c->cfg->max_body);
 	if (rc == 0)
 		rc = req_parse_params(c->req);
 	if (rc == 0)
 		rc = route->fn(c);
 	if (rc)
 		fam->error(c, rc);
+	rl_headers(c);
 	return c->resp->status;
 }
 
@@ -126,6 +137,7 @@ static void worker_serve(struct ctx *c, FCGX_Request *fr)
 	c->req = &req;
 	c->resp = &resp;
 	c->now_ms = util_now_ms();
+	memset(&c->rl_note, 0, sizeof(c->rl_note));
 	status = worker_handle(c, fr);
 	buf_init(&out);
 	resp_serialize(&resp, &out);
@@ -157,7 +169,9 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.store = &store;
 	ctx.cfg = c;
+	rl_open(&ctx.rl, c->limits_dir); /* failure: logged, requests allowed */
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		rl_close(ctx.rl);
 		store_close(&store);
 		return 2;
 	}
@@ -179,6 +193,7 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 		served++;
 	}
 	FCGX_Free(&fr, 0);
+	rl_close(ctx.rl);
 	store_close(&store);
 	return 0;
 }
