@@ -5,6 +5,7 @@
 #include "config.h"
 #include "apikeys.h"
 #include "errors.h"
+#include "gamejolt.h"
 #include "games.h"
 #include "gj_sig.h"
 #include "secret.h"
@@ -509,6 +510,100 @@ static int ctl_player_token(struct ctl *c)
 	return 0;
 }
 
+/* ---- trophies and friends (Game Jolt) ---- */
+
+struct ctl_trophy_new {
+	uint64_t game, id;
+	const char *title, *description, *image;
+	int difficulty;
+};
+
+static int ctl_trophy_create_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_trophy_new *t = arg;
+	return trophy_create(s, txn, t->game, t->title, t->description, t->difficulty, t->image, util_now_ms(),
+			     &t->id);
+}
+
+static int ctl_trophy_create(struct ctl *c)
+{
+	struct ctl_trophy_new t;
+	const char *diff = ctl_get(c, "difficulty");
+	struct json_object *o;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	if (ctl_u64(c, "game", &t.game))
+		return 1;
+	t.title = ctl_get(c, "title");
+	t.description = ctl_get(c, "description") ? ctl_get(c, "description") : "";
+	t.image = ctl_get(c, "image-url") ? ctl_get(c, "image-url") : "";
+	if (!t.title || !name_valid(t.title))
+		return ctl_fail("%s", "--title: 1 to 100 bytes of UTF-8, no control characters");
+	if (strlen(t.description) > TEXT_MAX_BYTES || strlen(t.image) > TEXT_MAX_BYTES)
+		return ctl_fail("%s", "--description and --image-url are at most 1000 bytes");
+	t.difficulty = diff ? trophy_difficulty_parse(diff) : -1;
+	if (t.difficulty < 0)
+		return ctl_fail("%s", "--difficulty is bronze, silver, gold or platinum");
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_trophy_create_txn, &t);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)t.id));
+	json_object_object_add(o, "game", json_object_new_int64((int64_t)t.game));
+	json_object_object_add(o, "title", json_object_new_string(t.title));
+	json_object_object_add(o, "description", json_object_new_string(t.description));
+	json_object_object_add(o, "difficulty", json_object_new_string(diff));
+	json_object_object_add(o, "image_url", json_object_new_string(t.image));
+	ctl_print(c, o);
+	return 0;
+}
+
+struct ctl_friends {
+	uint64_t game, a, b;
+};
+
+static int ctl_friend_add_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_friends *f = arg;
+	return friend_add(s, txn, f->game, f->a, f->b);
+}
+
+static int ctl_friend_add(struct ctl *c)
+{
+	struct ctl_friends f;
+	struct json_object *o, *ids;
+	int n = 0, rc;
+
+	memset(&f, 0, sizeof(f));
+	if (ctl_u64(c, "game", &f.game))
+		return 1;
+	for (int i = 0; i < c->nopt; i++) {
+		uint64_t *dst = n == 0 ? &f.a : &f.b;
+		if (strcmp(c->opt[i].name, "player") != 0)
+			continue;
+		if (n == 2 || util_parse_u64(c->opt[i].val, dst) < 0 || *dst == 0)
+			return ctl_fail("%s", "friend add takes exactly two --player IDs");
+		n++;
+	}
+	if (n != 2 || f.a == f.b)
+		return ctl_fail("%s", "friend add takes two different --player IDs");
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_friend_add_txn, &f);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	ids = json_object_new_array();
+	json_object_array_add(ids, json_object_new_int64((int64_t)f.a));
+	json_object_array_add(ids, json_object_new_int64((int64_t)f.b));
+	json_object_object_add(o, "players", ids);
+	ctl_print(c, o);
+	return 0;
+}
+
 /* ---- sign ---- */
 
 struct ctl_game_get {
@@ -641,6 +736,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "key", "create", ctl_key_create,
 	  "key create --game ID --kind teambattles|app [--perm NAME=LEVEL ...] [--rate C/S] [--batch-rate C/S] -> {id, key}" },
 	{ "key", "revoke", ctl_key_revoke, "key revoke --key-id ID" },
+	{ "trophy", "create", ctl_trophy_create,
+	  "trophy create --game ID --title T --description D --difficulty bronze|silver|gold|platinum [--image-url URL]" },
+	{ "friend", "add", ctl_friend_add, "friend add --game ID --player ID --player ID   make two players friends" },
 	{ "sign", NULL, ctl_sign, "sign URL --game ID [--sha1]       print URL with a Game Jolt signature" },
 	{ "stats", NULL, ctl_stats, "stats                             entries, sizes, map use, readers" },
 };

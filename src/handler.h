@@ -19,6 +19,11 @@ struct ctx {
 	uint64_t now_ms;
 	struct rl *rl;          /* the limits env; NULL: limits not enforced */
 	struct rl_note rl_note; /* this request's charges, for the headers */
+	/* Game Jolt batch: sub-requests append their results here instead of
+	 * writing a response, and were signed as part of the batch of game
+	 * gj_batch_game (gamejolt batch, gj_batch.c). */
+	struct json_object *gj_collect;
+	uint64_t gj_batch_game;
 };
 
 typedef int (*handler_fn)(struct ctx *c);

@@ -21,12 +21,31 @@ static const struct family_info families[] = {
 #define GJ(path, fn) { FAM_GAMEJOLT, M_GET | M_POST, "/api/game/*/" path, fn }
 
 static const struct route routes[] = {
+	GJ("users", gj_users_fetch),
 	GJ("users/auth", gj_users_auth),
+	GJ("sessions/open", gj_sessions_open),
+	GJ("sessions/ping", gj_sessions_ping),
+	GJ("sessions/check", gj_sessions_check),
+	GJ("sessions/close", gj_sessions_close),
+	GJ("friends", gj_friends),
+	GJ("time", gj_time),
+	GJ("get-time", gj_time),
 	GJ("scores/add", gj_scores_add),
 	GJ("scores", gj_scores_fetch),
 	GJ("scores/fetch", gj_scores_fetch),
 	GJ("scores/tables", gj_scores_tables),
 	GJ("scores/get-rank", gj_scores_rank),
+	GJ("trophies", gj_trophies_fetch),
+	GJ("trophies/add-achieved", gj_trophies_add),
+	GJ("trophies/add_achieved", gj_trophies_add),
+	GJ("trophies/remove-achieved", gj_trophies_remove),
+	GJ("trophies/remove_achieved", gj_trophies_remove),
+	GJ("data-store", gj_ds_fetch),
+	GJ("data-store/set", gj_ds_set),
+	GJ("data-store/update", gj_ds_update),
+	GJ("data-store/remove", gj_ds_remove),
+	GJ("data-store/get-keys", gj_ds_keys),
+	GJ("batch", gj_batch),
 	/* TeamBattles routes (teambattles.c) */
 	/* MeshMap routes (meshmap.c) */
 };

@@ -8,7 +8,9 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 
 def test_game_create_and_list(stack):
     g = stack.ctl("game", "create", "--name", "Listed Game")
-    assert set(g) == {"id", "name", "private_key"}, g
+    # CLI.md's fields, plus "rate" (the game's Game Jolt bucket; fields may be added)
+    assert set(g) == {"id", "name", "private_key", "rate"}, g
+    assert g["rate"] == "default"
     assert isinstance(g["id"], int) and not isinstance(g["id"], bool)
     assert g["name"] == "Listed Game"
     assert HEX32.fullmatch(g["private_key"]), g["private_key"]

@@ -1,13 +1,12 @@
-/* gamejolt: Game Jolt handlers. Each one: gj_begin() (format, game_id,
- * signature), then its own checks in the documented order, one
- * transaction, and an answer in the requested format. Application errors
- * are HTTP 200 with success "false", as on Game Jolt. */
+/* gj_scores: Game Jolt score endpoints: scores/add, scores (fetch),
+ * scores/tables, scores/get-rank. Each: gj_begin(), its own checks in the
+ * documented order, one transaction, an answer in the requested format.
+ * Application errors are HTTP 200 with success "false", as on Game Jolt. */
 #include "config.h"
 #include "gamejolt.h"
 #include "errors.h"
 #include "games.h"
-#include "gj_format.h"
-#include "gj_sig.h"
+#include "gj_core.h"
 #include "scores.h"
 #include "util.h"
 
@@ -15,217 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum gj_msg {
-	GJM_NO_SIGNATURE, GJM_BAD_SIGNATURE, GJM_BAD_GAME, GJM_NO_USER, GJM_BAD_TABLE,
-	GJM_USER_XOR_GUEST, GJM_BETTER_XOR_WORSE, GJM_NO_RANK, GJM_GUESTS_DENIED, GJM_NO_OWNER,
-	GJM_NO_SCORE, GJM_NO_SORT, GJM_ADD_FAILED, GJM_WINDOW_NUMERIC, GJM_SCORE_LONG, GJM_EXTRA_LONG,
-	GJM_GUEST_NAME,
-};
-
-static const char *const gj_msgs[] = {
-	[GJM_NO_SIGNATURE] = "You must enter a signature with your request.",
-	[GJM_BAD_SIGNATURE] = "The signature you entered for the request is invalid.",
-	[GJM_BAD_GAME] = "The game ID you passed in does not point to a valid game.",
-	[GJM_NO_USER] = "No such user with the credentials passed in could be found.",
-	[GJM_BAD_TABLE] = "The high score table ID you passed in does not belong to this game or has been deleted.",
-	[GJM_USER_XOR_GUEST] = "'username' and 'guest' are mutually exclusive",
-	[GJM_BETTER_XOR_WORSE] = "'better-than' and 'worse-than' are mutually exclusive",
-	[GJM_NO_RANK] = "Could not get a rank for the parameters you entered.",
-	[GJM_GUESTS_DENIED] = "Guests are not allowed to enter scores for this game.",
-	[GJM_NO_OWNER] = "You must pass in a user/guest for this score.",
-	[GJM_NO_SCORE] = "You must enter a score.",
-	[GJM_NO_SORT] = "You must enter a sort value for this score, and it must be numeric.",
-	[GJM_ADD_FAILED] = "Unknown error has occured",
-	[GJM_WINDOW_NUMERIC] = "'better_than' and 'worse_than' must be numeric.",
-	[GJM_SCORE_LONG] = "The score you entered is too long (at most 255 bytes).",
-	[GJM_EXTRA_LONG] = "The extra data you entered is too long (at most 16384 bytes).",
-	[GJM_GUEST_NAME] = "The guest name must be 1 to 100 characters without control characters.",
-};
-
-/* Everything a handler knows after gj_begin(). */
-struct gj_call {
-	struct ctx *c;
-	enum gj_fmt fmt;
-	struct game game;
-};
-
-/* The API version is the path segment after /api/game/; it picks the
- * default format (keypair before v1_2). */
-static enum gj_fmt gj_fmt_of(const struct req *r)
-{
-	const char *fmt = r->nparams ? req_param(r, "format") : NULL;
-	enum gj_fmt f;
-
-	if (fmt && gj_format_parse(fmt, &f) == 0)
-		return f;
-	return strncmp(r->path, "/api/game/v1_2/", 15) == 0 || strcmp(r->path, "/api/game/v1_2") == 0
-		       ? GJ_JSON : GJ_KEYPAIR;
-}
-
-static void gj_answer(struct ctx *c, enum gj_fmt f, int success, const char *msg, struct json_object *data)
-{
-	c->resp->ctype = gj_format_ctype(f);
-	buf_reset(&c->resp->body);
-	gj_format_write(&c->resp->body, f, success, msg, data);
-}
-
-static int gj_fail(struct gj_call *g, enum gj_msg m)
-{
-	gj_answer(g->c, g->fmt, 0, gj_msgs[m], NULL);
-	return 0;
-}
-
-void gj_error(struct ctx *c, int err)
-{
-	const struct arc_err_info *e = arc_err_info(err);
-	c->resp->status = e->status;
-	gj_answer(c, gj_fmt_of(c->req), 0, e->text, NULL);
-}
-
-static const char *gj_param(const struct gj_call *g, const char *name)
-{
-	const char *v = req_param(g->c->req, name);
-	return v ? v : "";
-}
-
-/* POST fields sorted by name, each as name+value ("requests[]" counts as
- * "requests"): the part of the signed text that follows the URL. */
-static int gj_kv_cmp(const void *a, const void *b)
-{
-	const struct kv *x = *(const struct kv *const *)a, *y = *(const struct kv *const *)b;
-	int d = strcmp(x->key, y->key);
-	return d ? d : (x < y ? -1 : x > y);
-}
-
-static char *gj_post_suffix(const struct req *r)
-{
-	size_t n = r->nparams - r->nquery, m = 0;
-	const struct kv **f = xcalloc(n ? n : 1, sizeof(*f));
-	struct buf b;
-
-	for (size_t i = r->nquery; i < r->nparams; i++)
-		if (strcmp(r->params[i].key, "signature") != 0)
-			f[m++] = &r->params[i];
-	qsort(f, m, sizeof(*f), gj_kv_cmp);
-	buf_init(&b);
-	buf_adds(&b, "");
-	for (size_t i = 0; i < m; i++) {
-		size_t kl = strlen(f[i]->key);
-		if (kl >= 2 && strcmp(f[i]->key + kl - 2, "[]") == 0)
-			kl -= 2;
-		buf_add(&b, f[i]->key, kl);
-		buf_add(&b, f[i]->val, f[i]->vlen);
-	}
-	free(f);
-	return buf_detach(&b);
-}
-
-static int gj_check_signature(struct gj_call *g)
-{
-	const struct req *r = g->c->req;
-	char *uri, *sig;
-	const char *field;
-	struct gj_sig_in in;
-	int ok;
-
-	gj_sig_strip(r->uri, &uri, &sig);
-	if (!sig && (field = req_param(r, "signature")) && *field)
-		sig = xstrdup(field);
-	if (!sig || !*sig) {
-		free(uri);
-		free(sig);
-		return gj_fail(g, GJM_NO_SIGNATURE), -1;
-	}
-	in.uri = uri;
-	in.host = r->host;
-	in.aliases = g->c->cfg->gj_hosts;
-	in.naliases = g->c->cfg->n_gj_hosts;
-	in.post = gj_post_suffix(r);
-	in.key = g->game.private_key;
-	in.sig = sig;
-	ok = gj_sig_verify(&in);
-	free((char *)in.post);
-	free(uri);
-	free(sig);
-	return ok ? 0 : (gj_fail(g, GJM_BAD_SIGNATURE), -1);
-}
-
-static int gj_load_game(struct store *s, MDB_txn *txn, void *arg)
-{
-	struct gj_call *g = arg;
-	return game_get(s, txn, g->game.id, &g->game);
-}
-
-/* Format, game and signature. Returns 0 to go on; otherwise the answer is
- * written and the handler returns *rc. */
-static int gj_begin(struct ctx *c, struct gj_call *g, int *rc)
-{
-	const char *id;
-	uint64_t gid;
-
-	memset(g, 0, sizeof(*g));
-	g->c = c;
-	g->fmt = gj_fmt_of(c->req);
-	*rc = 0;
-	id = gj_param(g, "game_id");
-	if (util_parse_u64(id, &gid) < 0 || gid == 0)
-		return gj_fail(g, GJM_BAD_GAME), -1;
-	g->game.id = gid;
-	*rc = store_read(c->store, gj_load_game, g);
-	if (*rc == ARC_ENOENT) {
-		*rc = 0;
-		return gj_fail(g, GJM_BAD_GAME), -1;
-	}
-	if (*rc)
-		return -1;
-	if (gj_check_signature(g) < 0) {
-		game_free(&g->game);
-		return -1;
-	}
-	return 0;
-}
-
-static void gj_end(struct gj_call *g)
-{
-	game_free(&g->game);
-}
-
-/* ---- users/auth ---- */
-
-struct gj_auth {
-	struct gj_call *g;
-	const char *username, *token;
-	struct player player;
-};
-
-static int gj_auth_txn(struct store *s, MDB_txn *txn, void *arg)
-{
-	struct gj_auth *a = arg;
-	return player_auth(s, txn, a->g->game.id, a->username, a->token, &a->player);
-}
-
-int gj_users_auth(struct ctx *c)
-{
-	struct gj_call g;
-	struct gj_auth a;
-	int rc;
-
-	if (gj_begin(c, &g, &rc))
-		return rc;
-	a.g = &g;
-	a.username = gj_param(&g, "username");
-	a.token = gj_param(&g, "user_token");
-	rc = store_read(c->store, gj_auth_txn, &a);
-	if (rc == ARC_ENOENT)
-		rc = gj_fail(&g, GJM_NO_USER);
-	else if (rc == 0) {
-		player_free(&a.player);
-		gj_answer(c, g.fmt, 1, NULL, NULL);
-	}
-	gj_end(&g);
-	return rc;
-}
 
 /* ---- shared by the score endpoints ---- */
 
@@ -267,7 +55,7 @@ static int gj_add_txn(struct store *s, MDB_txn *txn, void *arg)
 		return 0;
 	}
 	if (a->owner.kind == 'u') {
-		rc = player_auth(s, txn, a->g->game.id, a->username, a->token, &p);
+		rc = gj_player(s, txn, a->g, &p);
 		if (rc) {
 			table_free(&t);
 			if (rc != ARC_ENOENT)
@@ -360,49 +148,19 @@ struct gj_fetch {
 	int failed;
 };
 
-static void gj_ago(uint64_t now_s, uint64_t then_s, char *out, size_t n)
-{
-	static const struct { uint64_t below, unit; const char *name; } steps[] = {
-		{ 60, 1, "second" }, { 3600, 60, "minute" }, { 86400, 3600, "hour" },
-		{ 7 * 86400, 86400, "day" }, { 30 * 86400, 7 * 86400, "week" },
-		{ 365 * 86400, 30 * 86400, "month" }, { UINT64_MAX, 365 * 86400, "year" },
-	};
-	uint64_t d = now_s > then_s ? now_s - then_s : 0;
-
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (d < steps[i].below) {
-			uint64_t k = d / steps[i].unit;
-			snprintf(out, n, "%llu %s%s ago", (unsigned long long)k, steps[i].name, k == 1 ? "" : "s");
-			return;
-		}
-}
-
-static struct json_object *gj_str(const char *s)
-{
-	return json_object_new_string(s);
-}
-
-static struct json_object *gj_u64(uint64_t v)
-{
-	char b[24];
-	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
-	return json_object_new_string(b);
-}
-
 static struct json_object *gj_score_json(const struct score *sc, const char *user, uint64_t now_ms)
 {
 	struct json_object *o = json_object_new_object();
-	char sort[24], ago[48];
+	char sort[24];
 
 	snprintf(sort, sizeof(sort), "%lld", (long long)sc->sort);
-	gj_ago(now_ms / 1000, sc->stored_ms / 1000, ago, sizeof(ago));
 	json_object_object_add(o, "score", gj_str(sc->score));
 	json_object_object_add(o, "sort", gj_str(sort));
 	json_object_object_add(o, "extra_data", gj_str(sc->extra));
 	json_object_object_add(o, "user", gj_str(user));
 	json_object_object_add(o, "user_id", sc->user_id ? gj_u64(sc->user_id) : gj_str(""));
 	json_object_object_add(o, "guest", gj_str(sc->guest));
-	json_object_object_add(o, "stored", gj_str(ago));
+	json_object_object_add(o, "stored", gj_ago_json(now_ms, sc->stored_ms));
 	json_object_object_add(o, "stored_timestamp", json_object_new_int64((int64_t)(sc->stored_ms / 1000)));
 	return o;
 }
@@ -423,7 +181,7 @@ static int gj_fetch_txn(struct store *s, MDB_txn *txn, void *arg)
 		return 0;
 	}
 	if (f->owner.kind == 'u') {
-		rc = player_auth(s, txn, f->g->game.id, f->username, f->token, &p);
+		rc = gj_player(s, txn, f->g, &p);
 		if (rc) {
 			table_free(&t);
 			if (rc != ARC_ENOENT)
