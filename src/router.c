@@ -48,6 +48,18 @@ static const struct route routes[] = {
 	GJ("batch", gj_batch),
 	/* TeamBattles routes (teambattles.c) */
 	/* MeshMap routes (meshmap.c) */
+	{ FAM_MESHMAP, M_GET, "/api/v1/apps/game-sessions", mm_get_sessions },
+	{ FAM_MESHMAP, M_POST, "/api/v1/apps/game-sessions", mm_post_sessions },
+	{ FAM_MESHMAP, M_GET, "/api/v1/apps/game-sessions/*", mm_get_session },
+	{ FAM_MESHMAP, M_PATCH, "/api/v1/apps/game-sessions/*", mm_patch_session },
+	{ FAM_MESHMAP, M_GET, "/api/v1/apps/game-sessions/*/players", mm_get_session_players },
+	{ FAM_MESHMAP, M_POST, "/api/v1/apps/game-sessions/*/players", mm_post_session_players },
+	{ FAM_MESHMAP, M_PATCH, "/api/v1/apps/game-sessions/*/players/*", mm_patch_session_player },
+	{ FAM_MESHMAP, M_GET, "/api/v1/apps/players", mm_get_players },
+	{ FAM_MESHMAP, M_POST, "/api/v1/apps/players", mm_post_players },
+	{ FAM_MESHMAP, M_GET, "/api/v1/apps/minigame-types", mm_get_types },
+	{ FAM_MESHMAP, M_POST, "/api/v1/apps/minigame-types", mm_post_types },
+	{ FAM_MESHMAP, M_GET, "/api/v1/apps/global-leaderboards", mm_get_leaderboards },
 };
 
 /* Outside every family: a bare JSON error. */
