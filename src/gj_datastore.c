@@ -72,10 +72,11 @@ static int ds_is_int(const char *s, int64_t *v)
 	return util_parse_i64(s, v) == 0;
 }
 
+/* Decimal only: strtod alone would also take hex, "inf" and "nan". */
 static int ds_is_num(const char *s, double *v)
 {
 	char *end;
-	if (!*s || strchr(" \t\n", *s))
+	if (!*s || strspn(s, "+-0123456789.eE") != strlen(s))
 		return 0;
 	errno = 0;
 	*v = strtod(s, &end);
@@ -103,7 +104,9 @@ static int ds_arith(struct gj_ds *d, const char *old)
 			over = __builtin_mul_overflow(a, b, &r);
 		else if (b == 0)
 			return d->failed = 1, d->fail = GJM_DIV_ZERO, 0;
-		else if (a % b == 0 && !(a == INT64_MIN && b == -1))
+		else if (a == INT64_MIN && b == -1)
+			over = 1; /* the one quotient that does not fit; a % b would trap */
+		else if (a % b == 0)
 			r = a / b;
 		else
 			ints = 0, x = (double)a, y = (double)b;
