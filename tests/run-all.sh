@@ -16,8 +16,9 @@ out=$(mktemp)
 # Debian's python3 carries pytest and requests (a pyenv python on PATH may not).
 /usr/bin/python3 -m pytest -c tests/pytest.ini tests -q -p no:cacheprovider 2>&1 | tee "$out"
 status=$?
-# pytest's summary, e.g. "== 3 failed, 120 passed, 1 skipped in 40.1s ==".
-summary=$(grep -E '^=+ .*(passed|failed|error|no tests ran).* =+$' "$out" | tail -n 1)
+# pytest's summary: "3 failed, 120 passed in 40.1s" (with -q), with or
+# without "===" around it.
+summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed|errors?|skipped|xfailed|deselected)|no tests ran' "$out" | tail -n 1)
 rm -f "$out"
 passed=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
 failed=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || true)
