@@ -235,11 +235,15 @@ int req_parse_json(struct req *r)
 	if (!tok)
 		return ARC_EINTERNAL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	r->json = json_tokener_parse_ex(tok, r->body, (int)r->body_len);
+	/* The body is NUL-terminated; handing json-c the NUL too lets it finish
+	 * a bare top-level number ("5"), which it otherwise waits to continue. */
+	r->json = json_tokener_parse_ex(tok, r->body, (int)r->body_len + 1);
 	jerr = json_tokener_get_error(tok);
 	/* Trailing bytes after the value (besides white space) are an error too. */
 	if (jerr == json_tokener_success) {
 		size_t off = json_tokener_get_parse_end(tok);
+		if (off > r->body_len)
+			off = r->body_len;
 		while (off < r->body_len && strchr(" \t\r\n", r->body[off]))
 			off++;
 		if (off != r->body_len)
