@@ -10,7 +10,7 @@
 # LIMITS_FS (default /dev/shm, a tmpfs) is where the limits table goes.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-exec python3 - "$here/.." "${1:-10}" "${2:-2}" "${3:-32}" <<'EOF'
+exec python3 - "$here/.." "${1:-5}" "${2:-10}" "${3:-32}" <<'EOF'
 import os, re, shutil, statistics, subprocess, sys, tempfile
 
 root, secs, rounds, conns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -143,7 +143,7 @@ def url_of(s):
 
 modes = os.environ.get("SYNC", "off full").split()
 print(f"# scores/add (guest), {WORKERS} workers, wrk -t2 -c{conns} -d{secs}s, "
-      f"{rounds} round(s) alternating; nproc={os.cpu_count()}")
+      f"{rounds} round(s), on/off then off/on; nproc={os.cpu_count()}")
 with tempfile.TemporaryDirectory() as tmp:
     micro(tmp)
     blocker = os.path.join(tmp, "file")
@@ -155,8 +155,8 @@ with tempfile.TemporaryDirectory() as tmp:
         common = ["--sync", sync]
         # Limits on tmpfs, as deployed (/run/arcade); the harness's default
         # directory sits beside the data, on disk.
-        shm = tempfile.mkdtemp(prefix="arcade-bench-limits-", dir=LIMITS_FS)
-        with Stack(workers=WORKERS, relaxed_limits=False,
+        with tempfile.TemporaryDirectory(prefix="arcade-bench-limits-", dir=LIMITS_FS) as shm, \
+             Stack(workers=WORKERS, relaxed_limits=False,
                    arcaded_args=common + ON + ["--limits", shm]) as on, \
              Stack(workers=WORKERS, relaxed_limits=False, arcaded_args=common + OFF) as off:
             urls = {"on": url_of(on), "off": url_of(off)}
@@ -164,7 +164,8 @@ with tempfile.TemporaryDirectory() as tmp:
             got = {"on": [], "off": []}
             cpu = {"on": [], "off": []}
             for i in range(rounds):
-                for name in ("on", "off"):
+                # on/off, then off/on: neither always runs first.
+                for name in (("on", "off") if i % 2 == 0 else ("off", "on")):
                     rps, p50, p99, us = wrk(stacks[name], urls[name])
                     got[name].append(rps)
                     cpu[name].append(us)
@@ -181,5 +182,4 @@ with tempfile.TemporaryDirectory() as tmp:
             print(f"sync={sync} median of paired rounds: throughput cost "
                   f"{100 * (1 - statistics.median(ratios)):+.1f}%, worker CPU cost "
                   f"{100 * (statistics.median(cratios) - 1):+.1f}%", flush=True)
-        shutil.rmtree(shm, ignore_errors=True)
 EOF

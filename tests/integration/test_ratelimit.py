@@ -148,6 +148,26 @@ def test_unknown_route_is_charged():
         assert r.text == GJ_429
 
 
+@pytest.mark.parametrize("method,target,body", [
+    ("POST", "/api/v1/game/matches", '{"error":"error_ip_rate_limited"}'),
+    ("GET", "/api/v1/apps/players", '{"error":"Too many requests"}'),
+    ("GET", "/api/game/v1_2/scores/", GJ_429),
+])
+def test_ip_429_in_each_family_format(method, target, body):
+    """The ip bucket refuses before routing, so before any key is looked at;
+    each family still answers in its own format, with CORS and Retry-After."""
+    with limited_stack("1/0.001") as s:
+        src = "127.0.0.14"
+        assert send(s, source=src).status_code == 200
+        r = send(s, target, source=src, method=method)
+        assert r.status_code == 429
+        assert r.text == body
+        assert r.headers["Content-Type"].startswith("application/json")
+        assert r.headers.get("Access-Control-Allow-Origin") == "*"
+        assert r.headers["Retry-After"] == "1000"
+        assert r.headers["RateLimit"] == '"ip";r=0;t=1000'
+
+
 @pytest.mark.slow
 def test_buckets_survive_pool_restart():
     with limited_stack("10/0.001") as s:
