@@ -8,6 +8,7 @@
 #include "gamejolt.h"
 #include "games.h"
 #include "gj_sig.h"
+#include "matches.h"
 #include "secret.h"
 #include "store.h"
 #include "util.h"
@@ -716,6 +717,181 @@ static int ctl_stats(struct ctl *c)
 	return 0;
 }
 
+/* ---- TeamBattles: teams, matches, captains' scores ---- */
+
+static int ctl_team_create_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	return tb_team_create(s, txn, arg);
+}
+
+static int ctl_team_create(struct ctl *c)
+{
+	struct tb_team t;
+	struct json_object *o;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	if (ctl_u64(c, "game", &t.game))
+		return 1;
+	t.name = (char *)ctl_get(c, "name");
+	t.tag = (char *)(ctl_get(c, "tag") ? ctl_get(c, "tag") : "");
+	if (!t.name || !name_valid(t.name))
+		return ctl_fail("%s", "--name: 1 to 100 bytes of UTF-8, no control characters");
+	if (*t.tag && (!name_valid(t.tag) || strlen(t.tag) > TB_TAG_MAX_BYTES))
+		return ctl_fail("%s", "--tag: 1 to 16 bytes of UTF-8, no control characters");
+	t.created_ms = util_now_ms();
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_team_create_txn, &t);
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)t.id));
+	json_object_object_add(o, "game", json_object_new_int64((int64_t)t.game));
+	json_object_object_add(o, "name", json_object_new_string(t.name));
+	json_object_object_add(o, "tag", *t.tag ? json_object_new_string(t.tag) : NULL);
+	ctl_print(c, o);
+	return 0;
+}
+
+static int ctl_match_create_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	return tb_match_create(s, txn, arg);
+}
+
+static int ctl_match_create(struct ctl *c)
+{
+	struct tb_match m;
+	const char *bo = ctl_get(c, "best-of"), *st = ctl_get(c, "status");
+	struct json_object *o;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	if (ctl_u64(c, "game", &m.game) || ctl_u64(c, "creator-team", &m.creator) ||
+	    ctl_u64(c, "opponent-team", &m.opponent))
+		return 1;
+	if (m.creator == m.opponent)
+		return ctl_fail("%s", "--creator-team and --opponent-team must be two different teams");
+	m.best_of = 1;
+	if (bo && (strlen(bo) != 1 || !strchr("1357", bo[0])))
+		return ctl_fail("%s", "--best-of is 1, 3, 5 or 7");
+	if (bo)
+		m.best_of = (unsigned)(bo[0] - '0');
+	m.status = st ? tb_status_parse(st) : TBS_READY;
+	if (m.status < 0)
+		return ctl_fail("%s", "--status is PENDING, ACCEPTED, READY, IN_PROGRESS, COMPLETED, CANCELLED, "
+				      "DISPUTED or FORFEITED");
+	m.game_mode = (char *)(ctl_get(c, "game-mode") ? ctl_get(c, "game-mode") : "");
+	if (*m.game_mode && !name_valid(m.game_mode))
+		return ctl_fail("%s", "--game-mode: 1 to 100 bytes of UTF-8, no control characters");
+	m.created_ms = m.updated_ms = util_now_ms();
+	if (m.status == TBS_IN_PROGRESS || m.status == TBS_COMPLETED)
+		m.started_ms = m.created_ms;
+	if (m.status == TBS_COMPLETED)
+		m.completed_ms = m.created_ms;
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_match_create_txn, &m);
+	if (rc == ARC_ENOENT)
+		return ctl_fail("%s", "no such game, or a team that is not the game's");
+	if (rc)
+		return ctl_store_rc(rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)m.id));
+	json_object_object_add(o, "game", json_object_new_int64((int64_t)m.game));
+	json_object_object_add(o, "status", json_object_new_string(tb_status_name(m.status)));
+	json_object_object_add(o, "best_of", json_object_new_int((int)m.best_of));
+	json_object_object_add(o, "creator_team", json_object_new_int64((int64_t)m.creator));
+	json_object_object_add(o, "opponent_team", json_object_new_int64((int64_t)m.opponent));
+	json_object_object_add(o, "game_mode", *m.game_mode ? json_object_new_string(m.game_mode) : NULL);
+	ctl_print(c, o);
+	return 0;
+}
+
+struct ctl_pending {
+	struct tb_map map;
+	const char *why; /* a refusal to report instead of the store error */
+};
+
+/* A captain's score waits for confirmation; a confirmed map stays as is. */
+static int ctl_score_pending_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_pending *q = arg;
+	struct tb_match m;
+	struct tb_map old;
+	int rc;
+
+	if ((rc = tb_match_game(s, txn, q->map.match, &q->map.game)) ||
+	    (rc = tb_match_get(s, txn, q->map.game, q->map.match, &m)))
+		return rc;
+	free(m.game_mode);
+	if (q->map.index >= m.best_of) {
+		q->why = "--map-index must be below the match's best-of";
+		return ARC_EINTERNAL;
+	}
+	rc = tb_map_get(s, txn, q->map.game, q->map.match, q->map.index, &old);
+	if (rc == 0) {
+		int confirmed = old.status == TBM_CONFIRMED;
+		tb_map_free(&old);
+		if (confirmed) {
+			q->why = "that map's score is already confirmed";
+			return ARC_EEXIST;
+		}
+	} else if (rc != ARC_ENOENT) {
+		return rc;
+	}
+	return tb_map_put(s, txn, &q->map);
+}
+
+static int ctl_score_pending(struct ctl *c)
+{
+	struct ctl_pending q;
+	const char *idx = ctl_get(c, "map-index"), *cs = ctl_get(c, "creator-score"), *os = ctl_get(c, "opponent-score");
+	uint64_t v[3];
+	char id[48];
+	struct json_object *o;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	if (ctl_u64(c, "match", &q.map.match))
+		return 1;
+	if (!idx || util_parse_u64(idx, &v[0]) < 0 || v[0] >= TB_MAX_BEST_OF)
+		return ctl_fail("%s", "--map-index is a whole number from 0 to 6");
+	if (!cs || !os || util_parse_u64(cs, &v[1]) < 0 || util_parse_u64(os, &v[2]) < 0 || v[1] > TB_SCORE_MAX ||
+	    v[2] > TB_SCORE_MAX)
+		return ctl_fail("%s", "--creator-score and --opponent-score are whole numbers from 0 to 1000");
+	q.map.map_id = (char *)(ctl_get(c, "map-id") ? ctl_get(c, "map-id") : "");
+	if (*q.map.map_id && !name_valid(q.map.map_id))
+		return ctl_fail("%s", "--map-id: 1 to 100 bytes of UTF-8, no control characters");
+	q.map.index = (unsigned)v[0];
+	q.map.status = TBM_PENDING;
+	q.map.creator_score = (unsigned)v[1];
+	q.map.opponent_score = (unsigned)v[2];
+	q.map.player_stats = q.map.urls = q.map.storage_ids = "";
+	q.map.submitted_ms = util_now_ms();
+	if (ctl_open(c, 0))
+		return 1;
+	rc = store_write(&c->store, ctl_score_pending_txn, &q);
+	if (rc && q.why)
+		return ctl_fail("%s", q.why);
+	if (rc == ARC_ENOENT)
+		return ctl_fail("%s", "no such match");
+	if (rc)
+		return ctl_store_rc(rc);
+	snprintf(id, sizeof(id), "%llu:%u", (unsigned long long)q.map.match, q.map.index);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "game", json_object_new_int64((int64_t)q.map.game));
+	json_object_object_add(o, "match", json_object_new_int64((int64_t)q.map.match));
+	json_object_object_add(o, "map_index", json_object_new_int((int)q.map.index));
+	json_object_object_add(o, "map_id", *q.map.map_id ? json_object_new_string(q.map.map_id) : NULL);
+	json_object_object_add(o, "creator_score", json_object_new_int((int)q.map.creator_score));
+	json_object_object_add(o, "opponent_score", json_object_new_int((int)q.map.opponent_score));
+	json_object_object_add(o, "status", json_object_new_string("PENDING"));
+	ctl_print(c, o);
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 struct ctl_cmd {
@@ -739,6 +915,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "trophy", "create", ctl_trophy_create,
 	  "trophy create --game ID --title T --description D --difficulty bronze|silver|gold|platinum [--image-url URL]" },
 	{ "friend", "add", ctl_friend_add, "friend add --game ID --player ID --player ID   make two players friends" },
+	{ "team", "create", ctl_team_create, "team create --game ID --name NAME [--tag TAG] -> {id, ...}" },
+	{ "match", "create", ctl_match_create,
+	  "match create --game ID --creator-team ID --opponent-team ID [--best-of 1|3|5|7] [--status S] [--game-mode T] -> {id, ...}" },
+	{ "score", "pending", ctl_score_pending,
+	  "score pending --match ID --map-index N --creator-score A --opponent-score B [--map-id M]  a captain's PENDING score" },
 	{ "sign", NULL, ctl_sign, "sign URL --game ID [--sha1]       print URL with a Game Jolt signature" },
 	{ "stats", NULL, ctl_stats, "stats                             entries, sizes, map use, readers" },
 };

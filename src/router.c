@@ -47,6 +47,16 @@ static const struct route routes[] = {
 	GJ("data-store/get-keys", gj_ds_keys),
 	GJ("batch", gj_batch),
 	/* TeamBattles routes (teambattles.c) */
+	{ FAM_TEAMBATTLES, M_POST, "/api/v1/game/matches", tb_list_matches },
+	{ FAM_TEAMBATTLES, M_POST, "/api/v1/game/matches/batch-scores", tb_batch_scores },
+	{ FAM_TEAMBATTLES, M_GET, "/api/v1/game/matches/*/scores", tb_get_scores },
+	{ FAM_TEAMBATTLES, M_POST, "/api/v1/game/matches/*/scores", tb_match_scores },
+	{ FAM_TEAMBATTLES, M_POST, "/api/v1/game/matches/*/scores/*", tb_map_score },
+	{ FAM_TEAMBATTLES, M_POST, "/api/v1/game/matches/*/player-stats", tb_player_stats },
+	{ FAM_TEAMBATTLES, M_PATCH, "/api/v1/game/matches/*/status", tb_set_status },
+	/* image-url before the single-use upload URLs it hands out */
+	{ FAM_TEAMBATTLES, M_POST, "/api/v1/uploads/image-url", tb_image_url },
+	{ FAM_TEAMBATTLES, M_POST | ROUTE_UPLOAD, "/api/v1/uploads/*", tb_upload },
 	/* MeshMap routes (meshmap.c) */
 	{ FAM_MESHMAP, M_GET, "/api/v1/apps/game-sessions", mm_get_sessions },
 	{ FAM_MESHMAP, M_POST, "/api/v1/apps/game-sessions", mm_post_sessions },
