@@ -17,7 +17,7 @@
 #define POOL_MAX 512
 #define POOL_STOP_GRACE_MS 30000  /* then SIGKILL */
 #define POOL_CRASH_WINDOW_MS 10000
-#define POOL_CRASH_LIMIT 5        /* abnormal exits in the window before backing off */
+#define POOL_CRASH_LIMIT 5        /* crashes in the window before backing off */
 #define POOL_BACKOFF_MAX_MS 30000
 
 struct pool_worker {
@@ -118,6 +118,22 @@ static void pool_note_crash(struct pool *p, uint64_t now)
 	}
 }
 
+/* A crash loop is workers that fail by themselves: an exit status (the
+ * store would not open) or a fault signal. A worker killed from outside
+ * (an operator's SIGKILL, the OOM killer) is replaced at once, however
+ * often that happens. */
+static int pool_crashed(int status)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP };
+
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) != 0;
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		if (WTERMSIG(status) == faults[i])
+			return 1;
+	return 0;
+}
+
 static void pool_reap(struct pool *p)
 {
 	int status;
@@ -131,7 +147,7 @@ static void pool_reap(struct pool *p)
 				log_msg(LOG_WARN, "pool: worker %d died (%s %d)", (int)pid,
 					WIFSIGNALED(status) ? "signal" : "exit",
 					WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-				if (!p->stopping)
+				if (!p->stopping && pool_crashed(status))
 					pool_note_crash(p, util_mono_ms());
 			} else {
 				log_msg(LOG_INFO, "pool: worker %d exited", (int)pid);

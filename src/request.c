@@ -47,9 +47,9 @@ int req_init(struct req *r, char **envp)
 	uri = req_env(r, "REQUEST_URI");
 	if (!uri || !*uri)
 		uri = "/";
-	if (strlen(uri) > REQ_MAX_URI)
-		return ARC_ETOOLONG;
-	r->uri = xstrdup(uri);
+	/* An over-long URI is refused, but its path is still read so that the
+	 * refusal comes in the family's own format. */
+	r->uri = strlen(uri) > REQ_MAX_URI ? xstrndup(uri, REQ_MAX_URI) : xstrdup(uri);
 	/* Some Game Jolt clients send ".../scores/&limit=10" with no '?':
 	 * the first '?' or '&' ends the path either way. */
 	sep = r->uri + strcspn(r->uri, "?&");
@@ -70,7 +70,7 @@ int req_init(struct req *r, char **envp)
 	r->content_type = req_env(r, "CONTENT_TYPE");
 	if (!r->content_type)
 		r->content_type = "";
-	return 0;
+	return strlen(uri) > REQ_MAX_URI ? ARC_ETOOLONG : 0;
 }
 
 void req_free(struct req *r)

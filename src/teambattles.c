@@ -264,6 +264,19 @@ static int tb_int(struct json_object *v, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
+/* The integer a client sent, to echo back, or null. json-c saturates what
+ * does not fit 64 bits, so only values exact in any JSON reader (|x| <=
+ * 2^53) are echoed: a saturated 2^64 must not come back as 2^64-1. */
+static struct json_object *tb_echo_int(struct json_object *v)
+{
+	int64_t x;
+
+	if (!v || !json_object_is_type(v, json_type_int))
+		return NULL;
+	x = json_object_get_int64(v);
+	return x >= -(1LL << 53) && x <= (1LL << 53) ? json_object_new_int64(x) : NULL;
+}
+
 /* A string member without NUL characters, or NULL. */
 static const char *tb_str(struct json_object *v)
 {
@@ -632,8 +645,7 @@ static void tb_send_submitted(struct ctx *c, const struct tb_item *items, size_t
 								     ? json_object_get(v) : NULL);
 		}
 		v = is_obj ? tb_field(it->src, "mapIndex") : NULL;
-		json_object_object_add(e, "mapIndex", v && json_object_is_type(v, json_type_int) ? json_object_get(v)
-												    : NULL);
+		json_object_object_add(e, "mapIndex", tb_echo_int(v));
 		json_object_object_add(e, "status", json_object_new_string(it->result ? "failed" : "confirmed"));
 		if (it->result)
 			json_object_object_add(e, "error", json_object_new_string(tb_code(it->result)));
