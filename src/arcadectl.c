@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CTL_MAX_OPTS 64
 
@@ -37,7 +39,7 @@ struct ctl {
 };
 
 /* Options that take no value. */
-static const char *const ctl_flags[] = { "json", "primary", "unique", "sha1", "help" };
+static const char *const ctl_flags[] = { "json", "primary", "unique", "sha1", "help", "version" };
 
 static int ctl_fail(const char *fmt, const char *arg)
 {
@@ -717,6 +719,510 @@ static int ctl_stats(struct ctl *c)
 	return 0;
 }
 
+/* ---- data care: backup, export, import ---- */
+
+/* A consistent, compacted copy taken inside one read transaction, so
+ * arcaded keeps serving (and writing) meanwhile. Written to a temporary name
+ * and renamed, so DEST/data.mdb is either absent or a whole copy. */
+static int ctl_backup(struct ctl *c)
+{
+	const char *dest = c->npos > 1 ? c->pos[1] : NULL;
+	char part[4096], final[4096];
+	struct json_object *o;
+	struct stat st;
+	MDB_env *copy = NULL;
+	MDB_stat ms;
+	MDB_envinfo info;
+	int fd, dfd, rc;
+
+	if (!dest || c->npos > 2)
+		return ctl_fail("%s", "usage: arcadectl backup DEST (a new or empty directory)");
+	if ((size_t)snprintf(final, sizeof(final), "%s/data.mdb", dest) >= sizeof(final) ||
+	    (size_t)snprintf(part, sizeof(part), "%s/data.mdb.part", dest) >= sizeof(part))
+		return ctl_fail("%s", "DEST is too long");
+	if (mkdir(dest, 0750) < 0 && errno != EEXIST)
+		return ctl_fail("cannot create %s", dest);
+	if (stat(final, &st) == 0)
+		return ctl_fail("%s already holds a database; give a new directory", dest);
+	if (ctl_open(c, 1))
+		return 1;
+	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return ctl_fail("cannot write %s", part);
+	rc = mdb_env_copyfd2(c->store.env, fd, MDB_CP_COMPACT);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = errno;
+	if (rc == 0 && rename(part, final) < 0)
+		rc = errno;
+	if (rc) {
+		unlink(part);
+		return ctl_fail("backup failed: %s", mdb_strerror(rc));
+	}
+	dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd) < 0)
+			fprintf(stderr, "arcadectl: warning: fsync %s: %s\n", dest, strerror(errno));
+		close(dfd);
+	}
+	/* The copy must open on its own: a backup that does not is no backup. */
+	rc = mdb_env_create(&copy);
+	if (rc == 0) {
+		mdb_env_set_maxdbs(copy, 64);
+		rc = mdb_env_open(copy, dest, MDB_RDONLY | MDB_NOLOCK, 0640);
+	}
+	if (rc == 0)
+		rc = mdb_env_stat(copy, &ms);
+	if (rc == 0)
+		rc = mdb_env_info(copy, &info);
+	if (rc) {
+		if (copy)
+			mdb_env_close(copy);
+		return ctl_fail("the copy does not open: %s", mdb_strerror(rc));
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "dest", json_object_new_string(dest));
+	json_object_object_add(o, "bytes", json_object_new_int64(stat(final, &st) == 0 ? (int64_t)st.st_size : -1));
+	json_object_object_add(o, "pages", json_object_new_int64((int64_t)info.me_last_pgno + 1));
+	json_object_object_add(o, "databases", json_object_new_int64((int64_t)ms.ms_entries));
+	mdb_env_close(copy);
+	ctl_print(c, o);
+	return 0;
+}
+
+/* Export: JSON lines, one read transaction. First a header line, then for
+ * each named database a line with its name, flags and entry count followed
+ * by one line per record ({"db","key","value"}, both hex), and a last line
+ * with the total, so that import can tell a whole file from a cut one. */
+#define CTL_EXPORT_VERSION 1
+
+static const char ctl_hexd[] = "0123456789abcdef";
+
+static void ctl_put_hex(FILE *f, const unsigned char *p, size_t n)
+{
+	char b[512];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		b[k++] = ctl_hexd[p[i] >> 4];
+		b[k++] = ctl_hexd[p[i] & 15];
+		if (k == sizeof(b)) {
+			fwrite(b, 1, k, f);
+			k = 0;
+		}
+	}
+	fwrite(b, 1, k, f);
+}
+
+/* Valid names are printable ASCII without quotes or backslashes: the names
+ * arcade gives its databases. Anything else is refused rather than escaped. */
+static int ctl_db_name_ok(const char *p, size_t n)
+{
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x21 || p[i] > 0x7e || p[i] == '"' || p[i] == '\\')
+			return 0;
+	return 1;
+}
+
+struct ctl_export {
+	FILE *out;
+	uint64_t records;
+};
+
+static int ctl_export_db(MDB_txn *txn, const char *name, struct ctl_export *x)
+{
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_stat st;
+	unsigned flags = 0;
+	int rc = mdb_dbi_open(txn, name, 0, &dbi);
+
+	if (rc == MDB_INCOMPATIBLE || rc == MDB_NOTFOUND)
+		return 0; /* a plain key in the main database, not a database */
+	if (rc || (rc = mdb_dbi_flags(txn, dbi, &flags)) || (rc = mdb_stat(txn, dbi, &st)))
+		return rc;
+	fprintf(x->out, "{\"db\":\"%s\",\"flags\":%u,\"entries\":%llu}\n", name, flags,
+		(unsigned long long)st.ms_entries);
+	rc = mdb_cursor_open(txn, dbi, &cur);
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		fprintf(x->out, "{\"db\":\"%s\",\"key\":\"", name);
+		ctl_put_hex(x->out, k.mv_data, k.mv_size);
+		fputs("\",\"value\":\"", x->out);
+		ctl_put_hex(x->out, v.mv_data, v.mv_size);
+		fputs("\"}\n", x->out);
+		x->records++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int ctl_export_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_export *x = arg;
+	MDB_dbi main_dbi;
+	MDB_cursor *cur;
+	MDB_val k, v, sk = { 6, "schema" }, sv;
+	char name[65];
+	uint64_t schema = 0;
+	int rc;
+
+	if (mdb_get(txn, s->meta, &sk, &sv) == 0 && sv.mv_size == 8)
+		schema = key_get_u64(sv.mv_data);
+	fprintf(x->out, "{\"format\":\"arcade-export\",\"version\":%d,\"schema\":%llu}\n", CTL_EXPORT_VERSION,
+		(unsigned long long)schema);
+	rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, main_dbi, &cur);
+	if (rc)
+		return store_err(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int e;
+		if (!ctl_db_name_ok(k.mv_data, k.mv_size))
+			continue;
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		e = ctl_export_db(txn, name, x);
+		if (e) {
+			rc = e;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return store_err(rc);
+	fprintf(x->out, "{\"end\":true,\"records\":%llu}\n", (unsigned long long)x->records);
+	return 0;
+}
+
+static FILE *ctl_stream(struct ctl *c, const char *mode, FILE *std)
+{
+	const char *path = c->npos > 1 ? c->pos[1] : "-";
+	FILE *f;
+
+	if (c->npos > 2) {
+		ctl_fail("%s", "too many arguments (one FILE, or none for stdin/stdout)");
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0)
+		return std;
+	f = fopen(path, mode);
+	if (!f)
+		ctl_fail("cannot open %s", path);
+	return f;
+}
+
+static int ctl_export(struct ctl *c)
+{
+	struct ctl_export x = { NULL, 0 };
+	int rc, bad;
+
+	x.out = ctl_stream(c, "w", stdout);
+	if (!x.out)
+		return 1;
+	if (ctl_open(c, 1)) {
+		if (x.out != stdout)
+			fclose(x.out);
+		return 1;
+	}
+	rc = store_read(&c->store, ctl_export_txn, &x);
+	bad = fflush(x.out) != 0 || ferror(x.out);
+	if (x.out != stdout)
+		bad |= fclose(x.out) != 0;
+	if (rc)
+		return ctl_store_rc(rc);
+	if (bad)
+		return ctl_fail("%s", "export: write error (disk full?)");
+	return 0;
+}
+
+/* Import: into a database that holds nothing yet (a new directory, or one
+ * just made by init). Records are written in batches, each one transaction
+ * (store_write grows the map as needed), and the file is checked as it goes:
+ * entry counts per database and the total on the last line. */
+#define CTL_IMPORT_BATCH 4096
+#define CTL_IMPORT_BATCH_BYTES (16u << 20)
+
+struct ctl_rec {
+	char db[65];
+	unsigned flags;
+	MDB_val k, v;
+};
+
+struct ctl_import {
+	struct ctl_rec *b;
+	size_t n, bytes;
+	char db[65];
+	unsigned flags;
+	uint64_t expect, seen, total, dbs, committed;
+};
+
+static int ctl_import_flush_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct ctl_import *im = arg;
+	(void)s;
+	for (size_t i = 0; i < im->n; i++) {
+		MDB_dbi dbi;
+		int rc = mdb_dbi_open(txn, im->b[i].db, MDB_CREATE | im->b[i].flags, &dbi);
+		if (rc == 0)
+			rc = mdb_put(txn, dbi, &im->b[i].k, &im->b[i].v, 0);
+		if (rc)
+			return store_err(rc);
+	}
+	return 0;
+}
+
+static void ctl_import_flush_free(struct ctl_import *im)
+{
+	for (size_t i = 0; i < im->n; i++) {
+		free(im->b[i].k.mv_data);
+		free(im->b[i].v.mv_data);
+	}
+	im->n = 0;
+	im->bytes = 0;
+}
+
+static int ctl_import_flush(struct ctl *c, struct ctl_import *im)
+{
+	int rc = im->n ? store_write(&c->store, ctl_import_flush_txn, im) : 0;
+
+	if (rc == 0)
+		im->committed += im->n;
+	ctl_import_flush_free(im);
+	return rc;
+}
+
+static int ctl_unhex(const char *h, MDB_val *out)
+{
+	size_t n = strlen(h);
+	unsigned char *p;
+
+	if (n % 2)
+		return -1;
+	p = xmalloc(n / 2 + 1);
+	for (size_t i = 0; i < n / 2; i++) {
+		const char *a = strchr(ctl_hexd, h[2 * i]), *b = strchr(ctl_hexd, h[2 * i + 1]);
+		if (!h[2 * i] || !h[2 * i + 1] || !a || !b) {
+			free(p);
+			return -1;
+		}
+		p[i] = (unsigned char)((a - ctl_hexd) << 4 | (b - ctl_hexd));
+	}
+	out->mv_data = p;
+	out->mv_size = n / 2;
+	return 0;
+}
+
+/* Empty: no records anywhere but meta's schema line, which init writes. */
+static int ctl_import_empty_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	MDB_dbi main_dbi;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, *empty = arg;
+
+	(void)s;
+	*empty = 1;
+	rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, main_dbi, &cur);
+	if (rc)
+		return store_err(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char name[65];
+		MDB_dbi dbi;
+		MDB_stat st;
+		if (!ctl_db_name_ok(k.mv_data, k.mv_size)) {
+			*empty = 0;
+			continue;
+		}
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if (mdb_dbi_open(txn, name, 0, &dbi) || mdb_stat(txn, dbi, &st) ||
+		    st.ms_entries > (strcmp(name, "meta") == 0 ? 1u : 0u))
+			*empty = 0;
+	}
+	mdb_cursor_close(cur);
+	return 0;
+}
+
+static int ctl_import_bad(int lineno, const char *msg)
+{
+	fprintf(stderr, "arcadectl: import: line %d: %s\n", lineno, msg);
+	return -1;
+}
+
+/* One line after the header. Returns 0, 1 for the end line, -1 after
+ * printing why the file is refused. */
+static int ctl_import_line(struct ctl *c, struct ctl_import *im, struct json_object *o, int lineno)
+{
+	struct json_object *f_db, *f_key, *f_val, *f;
+	struct ctl_rec *r;
+	const char *db;
+
+	if (json_object_object_get_ex(o, "end", NULL)) {
+		if (im->db[0] && im->seen != im->expect)
+			return ctl_import_bad(lineno, "the last database has fewer records than announced");
+		if (!json_object_object_get_ex(o, "records", &f) || !json_object_is_type(f, json_type_int) ||
+		    (uint64_t)json_object_get_int64(f) != im->total)
+			return ctl_import_bad(lineno, "the record count does not match the file");
+		return 1;
+	}
+	if (!json_object_object_get_ex(o, "db", &f_db) || !json_object_is_type(f_db, json_type_string))
+		return ctl_import_bad(lineno, "no \"db\" name");
+	db = json_object_get_string(f_db);
+	if (!ctl_db_name_ok(db, strlen(db)))
+		return ctl_import_bad(lineno, "invalid database name");
+	if (!json_object_object_get_ex(o, "key", &f_key)) {
+		/* A database's own line: name, flags, how many records follow. */
+		if (im->db[0] && im->seen != im->expect)
+			return ctl_import_bad(lineno, "the previous database has fewer records than announced");
+		if (!json_object_object_get_ex(o, "flags", &f) || !json_object_is_type(f, json_type_int))
+			return ctl_import_bad(lineno, "a database line needs \"flags\"");
+		im->flags = (unsigned)json_object_get_int64(f) &
+			    (MDB_REVERSEKEY | MDB_DUPSORT | MDB_INTEGERKEY | MDB_DUPFIXED | MDB_INTEGERDUP | MDB_REVERSEDUP);
+		if (!json_object_object_get_ex(o, "entries", &f) || !json_object_is_type(f, json_type_int) ||
+		    json_object_get_int64(f) < 0)
+			return ctl_import_bad(lineno, "a database line needs \"entries\"");
+		im->expect = (uint64_t)json_object_get_int64(f);
+		im->seen = 0;
+		snprintf(im->db, sizeof(im->db), "%s", db);
+		im->dbs++;
+		return 0;
+	}
+	if (strcmp(im->db, db) != 0)
+		return ctl_import_bad(lineno, "a record outside its database's section");
+	if (!json_object_object_get_ex(o, "value", &f_val) || !json_object_is_type(f_key, json_type_string) ||
+	    !json_object_is_type(f_val, json_type_string))
+		return ctl_import_bad(lineno, "a record needs \"key\" and \"value\" strings");
+	if (++im->seen > im->expect)
+		return ctl_import_bad(lineno, "more records than the database line announced");
+	if (im->n == CTL_IMPORT_BATCH || im->bytes > CTL_IMPORT_BATCH_BYTES) {
+		int rc = ctl_import_flush(c, im);
+		if (rc) {
+			ctl_store_rc(rc);
+			return -1;
+		}
+	}
+	r = &im->b[im->n];
+	if (ctl_unhex(json_object_get_string(f_key), &r->k) < 0)
+		return ctl_import_bad(lineno, "the key is not lowercase hex");
+	if (ctl_unhex(json_object_get_string(f_val), &r->v) < 0) {
+		free(r->k.mv_data);
+		return ctl_import_bad(lineno, "the value is not lowercase hex");
+	}
+	if (r->k.mv_size == 0 || r->k.mv_size > 511) {
+		free(r->k.mv_data);
+		free(r->v.mv_data);
+		return ctl_import_bad(lineno, "a key must be 1 to 511 bytes");
+	}
+	snprintf(r->db, sizeof(r->db), "%s", im->db);
+	r->flags = im->flags;
+	im->bytes += r->k.mv_size + r->v.mv_size;
+	im->n++;
+	im->total++;
+	return 0;
+}
+
+static int ctl_import_header(struct json_object *o)
+{
+	struct json_object *f;
+	const char *fmt = json_object_object_get_ex(o, "format", &f) ? json_object_get_string(f) : NULL;
+	int64_t ver = json_object_object_get_ex(o, "version", &f) ? json_object_get_int64(f) : 0;
+	int64_t schema = json_object_object_get_ex(o, "schema", &f) ? json_object_get_int64(f) : -1;
+
+	if (!fmt || strcmp(fmt, "arcade-export") != 0 || ver != CTL_EXPORT_VERSION)
+		return ctl_import_bad(1, "not an arcade export (format arcade-export, version 1)");
+	if (schema < 0 || schema > STORE_SCHEMA)
+		return ctl_import_bad(1, "made by a newer arcade (schema): upgrade arcadectl first");
+	return 0;
+}
+
+static int ctl_import(struct ctl *c)
+{
+	struct ctl_import im;
+	struct json_object *o;
+	FILE *in;
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0, rc = -1, empty = 0, done = 0;
+
+	memset(&im, 0, sizeof(im));
+	in = ctl_stream(c, "r", stdin);
+	if (!in)
+		return 1;
+	if (mkdir(c->data, 0750) < 0 && errno != EEXIST) {
+		ctl_fail("cannot create %s", c->data);
+		goto out;
+	}
+	if (ctl_open(c, 0))
+		goto out;
+	rc = store_read(&c->store, ctl_import_empty_txn, &empty);
+	if (rc) {
+		ctl_store_rc(rc);
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	if (!empty) {
+		ctl_fail("the database in %s is not empty: import into a new directory", c->data);
+		goto out;
+	}
+	im.b = xcalloc(CTL_IMPORT_BATCH, sizeof(*im.b));
+	while (!done && getline(&line, &cap, in) > 0) {
+		int r;
+		lineno++;
+		o = json_tokener_parse(line);
+		if (!o || !json_object_is_type(o, json_type_object)) {
+			json_object_put(o);
+			ctl_import_bad(lineno, "not a JSON object");
+			goto out;
+		}
+		r = lineno == 1 ? ctl_import_header(o) : ctl_import_line(c, &im, o, lineno);
+		json_object_put(o);
+		if (r < 0)
+			goto out;
+		done = r == 1;
+	}
+	if (ferror(in)) {
+		ctl_fail("%s", "import: read error");
+		goto out;
+	}
+	if (!done) {
+		ctl_fail("%s", "import: the file ends before its last line (cut short?)");
+		goto out;
+	}
+	rc = ctl_import_flush(c, &im);
+	if (rc) {
+		ctl_store_rc(rc);
+		rc = -1;
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "data", json_object_new_string(c->data));
+	json_object_object_add(o, "databases", json_object_new_int64((int64_t)im.dbs));
+	json_object_object_add(o, "records", json_object_new_int64((int64_t)im.total));
+	ctl_print(c, o);
+	rc = 0;
+out:
+	if (rc && im.committed)
+		fprintf(stderr, "arcadectl: %s now holds part of the import: remove it before trying again\n",
+			c->data);
+	if (im.b) {
+		ctl_import_flush_free(&im);
+		free(im.b);
+	}
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	return rc ? 1 : 0;
+}
+
 /* ---- TeamBattles: teams, matches, captains' scores ---- */
 
 static int ctl_team_create_txn(struct store *s, MDB_txn *txn, void *arg)
@@ -922,6 +1428,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "score pending --match ID --map-index N --creator-score A --opponent-score B [--map-id M]  a captain's PENDING score" },
 	{ "sign", NULL, ctl_sign, "sign URL --game ID [--sha1]       print URL with a Game Jolt signature" },
 	{ "stats", NULL, ctl_stats, "stats                             entries, sizes, map use, readers" },
+	{ "backup", NULL, ctl_backup, "backup DEST                       consistent compacted copy into directory DEST, while arcaded runs" },
+	{ "export", NULL, ctl_export, "export [FILE]                     every record as JSON lines (stdout by default)" },
+	{ "import", NULL, ctl_import, "import [FILE]                     load an export into a new, empty database (stdin by default)" },
 };
 
 static void ctl_usage(FILE *f)
@@ -973,13 +1482,13 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	if (ctl_parse(&c, argc, argv))
 		return 2;
+	if (ctl_get(&c, "version") || (c.npos > 0 && strcmp(c.pos[0], "version") == 0)) {
+		printf("arcadectl %s\n", PACKAGE_VERSION);
+		return 0;
+	}
 	if (ctl_get(&c, "help") || c.npos == 0) {
 		ctl_usage(c.npos == 0 && !ctl_get(&c, "help") ? stderr : stdout);
 		return c.npos == 0 && !ctl_get(&c, "help") ? 2 : 0;
-	}
-	if (strcmp(c.pos[0], "--version") == 0 || strcmp(c.pos[0], "version") == 0) {
-		printf("arcadectl %s\n", PACKAGE_VERSION);
-		return 0;
 	}
 	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
 		const struct ctl_cmd *k = &ctl_cmds[i];

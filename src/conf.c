@@ -119,10 +119,16 @@ static int set_log_level(struct arcade_config *c, const char *v)
 	return 0;
 }
 
+/* A flag: bare on the command line; in the file bare or yes/no, so that
+ * "foreground = no" cannot mean yes. */
 static int set_foreground(struct arcade_config *c, const char *v)
 {
-	(void)v;
-	c->foreground = 1;
+	if (!*v || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+		c->foreground = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		c->foreground = 0;
+	else
+		return -1;
 	return 0;
 }
 
