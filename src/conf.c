@@ -100,12 +100,15 @@ static int set_max_body(struct arcade_config *c, const char *v)
 	return conf_size(v, &c->max_body, 1024);
 }
 
+/* Values are enum store_sync (store.h): off 0, full 1, strict 2. */
 static int set_sync(struct arcade_config *c, const char *v)
 {
 	if (strcmp(v, "full") == 0)
 		c->sync = 1;
 	else if (strcmp(v, "off") == 0)
 		c->sync = 0;
+	else if (strcmp(v, "strict") == 0)
+		c->sync = 2;
 	else
 		return -1;
 	return 0;
@@ -159,7 +162,7 @@ static const struct conf_directive conf_directives[] = {
 	{ "max-requests", 1, set_max_requests, "N   recycle a worker after N requests (0 = never)" },
 	{ "map-size", 1, set_map_size, "BYTES    initial LMDB map size (1G); grows when full" },
 	{ "map-max", 1, set_map_max, "BYTES     the map never grows past this (64G)" },
-	{ "sync", 1, set_sync, "full|off     fsync each commit before answering (full)" },
+	{ "sync", 1, set_sync, "full|off|strict  fsync each commit before answering, fsyncs shared (full)" },
 	{ "log-level", 1, set_log_level, "LEVEL   error, warn, info, debug (info)" },
 	{ "log-file", 1, set_log_file, "FILE     log here instead of stderr; reopened on SIGUSR1" },
 	{ "foreground", 0, set_foreground, "        do not detach" },

@@ -261,8 +261,8 @@ struct json_object *gj_str(const char *s)
 struct json_object *gj_u64(uint64_t v)
 {
 	char b[24];
-	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
-	return json_object_new_string(b);
+	size_t n = util_u64_dec(v, b);
+	return json_object_new_string_len(b, (int)n);
 }
 
 void gj_ago(uint64_t now_ms, uint64_t then_ms, char *out, size_t n)
@@ -277,8 +277,23 @@ void gj_ago(uint64_t now_ms, uint64_t then_ms, char *out, size_t n)
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		if (d < steps[i].below) {
+			/* "%llu %s%s ago" without snprintf: a listing prints ten of these. */
 			uint64_t k = d / steps[i].unit;
-			snprintf(out, n, "%llu %s%s ago", (unsigned long long)k, steps[i].name, k == 1 ? "" : "s");
+			char b[64];
+			size_t len = util_u64_dec(k, b), nl = strlen(steps[i].name);
+			b[len++] = ' ';
+			memcpy(b + len, steps[i].name, nl);
+			len += nl;
+			if (k != 1)
+				b[len++] = 's';
+			memcpy(b + len, " ago", 5);
+			len += 4;
+			if (n) {
+				if (len >= n)
+					len = n - 1;
+				memcpy(out, b, len);
+				out[len] = '\0';
+			}
 			return;
 		}
 }

@@ -62,6 +62,15 @@ void gj_json_string(struct buf *out, const char *str, size_t n)
 	buf_addc(out, '"');
 	while (i < n) {
 		unsigned c = s[i];
+		size_t run = i;
+		/* Plain characters go in as one run: most text has nothing to escape. */
+		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\' && s[run] != '/')
+			run++;
+		if (run > i) {
+			buf_add(out, s + i, run - i);
+			i = run;
+			continue;
+		}
 		if (c >= 0x80) {
 			unsigned cp = gj_utf8_next(s, n, &i);
 			if (cp >= 0x10000) {
@@ -112,9 +121,12 @@ static void gj_json_value(struct buf *out, struct json_object *v)
 	case json_type_string:
 		gj_json_string(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 		break;
-	case json_type_int:
-		buf_printf(out, "%lld", (long long)json_object_get_int64(v));
+	case json_type_int: {
+		char b[24];
+		size_t n = util_i64_dec(json_object_get_int64(v), b);
+		buf_add(out, b, n);
 		break;
+	}
 	case json_type_boolean:
 		buf_adds(out, json_object_get_boolean(v) ? "true" : "false");
 		break;

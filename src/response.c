@@ -39,10 +39,20 @@ void resp_header(struct resp *p, const char *name, const char *fmt, ...)
 	char val[512];
 	va_list ap;
 
+	int n;
+
 	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
+	n = vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
-	buf_printf(&p->head, "%s: %s\r\n", name, val);
+	if (n < 0)
+		n = 0;
+	else if ((size_t)n >= sizeof(val))
+		n = sizeof(val) - 1;
+	/* Pieces appended, not a second printf: every answer carries 5-7 headers. */
+	buf_adds(&p->head, name);
+	buf_add(&p->head, ": ", 2);
+	buf_add(&p->head, val, (size_t)n);
+	buf_add(&p->head, "\r\n", 2);
 }
 
 void resp_serialize(const struct resp *p, struct buf *out)

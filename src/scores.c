@@ -5,9 +5,9 @@
 #include "key.h"
 #include "rank.h"
 #include "rec.h"
+#include "secret.h"
 #include "util.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,9 +27,8 @@ static void score_owner_bytes(const struct score_owner *o, unsigned char out[OWN
 	} else {
 		/* Guest names are free text: a fixed-length digest keeps them
 		 * out of the key's structure. Listings compare the stored name. */
-		unsigned char d[32];
-		unsigned int len = 0;
-		EVP_Digest(o->guest, strlen(o->guest), d, &len, EVP_sha256(), NULL);
+		unsigned char d[SECRET_HASH_LEN];
+		secret_sha256(o->guest, strlen(o->guest), d);
 		memcpy(out + 1, d, OWNER_LEN - 1);
 	}
 }

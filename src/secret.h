@@ -16,4 +16,6 @@ int secret_equal(const void *a, const void *b, size_t n);
 /* Lowercase hex digests for Game Jolt signatures: 32 (MD5) or 40 (SHA-1) digits. */
 void secret_md5_hex(const void *p, size_t n, char out[33]);
 void secret_sha1_hex(const void *p, size_t n, char out[41]);
+/* Plain SHA-256 of n bytes (digests of names in keys; nothing secret). */
+void secret_sha256(const void *p, size_t n, unsigned char out[SECRET_HASH_LEN]);
 #endif

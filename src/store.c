@@ -2,6 +2,7 @@
  * small get/put helpers that speak ARC_E*. */
 #include "config.h"
 #include "store.h"
+#include "commit.h"
 #include "errors.h"
 #include "log.h"
 
@@ -21,12 +22,29 @@ int store_err(int rc)
 		return ARC_EEXIST;
 	case MDB_MAP_FULL:
 		return ARC_EMAPFULL;
+	case EIO: /* LMDB's word for a short write: the disk filled up */
 	case ENOSPC:
 	case EDQUOT:
 		return ARC_EFULL;
 	default:
 		return ARC_EINTERNAL;
 	}
+}
+
+/* Commits txn with the durability the store was opened with. A write
+ * transaction that changed nothing commits nothing (LMDB writes no meta
+ * page and its id is used again): then there is nothing to wait for. */
+static int store_commit(struct store *s, MDB_txn *txn)
+{
+	uint64_t id = (uint64_t)mdb_txn_id(txn);
+	MDB_envinfo info;
+	int rc = mdb_txn_commit(txn);
+
+	commit_active(s->commit, 0);
+	if (rc == 0 && s->sync == STORE_SYNC_FULL && mdb_env_info(s->env, &info) == 0 &&
+	    (uint64_t)info.me_last_txnid >= id)
+		rc = commit_wait(s->commit, s->env, id);
+	return rc;
 }
 
 static int store_open_dbis(struct store *s)
@@ -60,7 +78,7 @@ static int store_open_dbis(struct store *s)
 		if (rc)
 			goto fail;
 	}
-	return mdb_txn_commit(txn);
+	return store_commit(s, txn);
 fail:
 	mdb_txn_abort(txn);
 	return rc;
@@ -74,7 +92,9 @@ int store_open(struct store *s, const struct store_opts *o)
 	memset(s, 0, sizeof(*s));
 	s->map_max = o->map_max;
 	s->readonly = o->readonly;
-	if (!o->sync)
+	s->sync = o->readonly ? STORE_SYNC_OFF : o->sync;
+	/* FULL commits without syncing, then waits for a shared sync. */
+	if (s->sync != STORE_SYNC_STRICT)
 		flags |= MDB_NOSYNC;
 	if (o->readonly)
 		flags |= MDB_RDONLY;
@@ -84,6 +104,7 @@ int store_open(struct store *s, const struct store_opts *o)
 	mdb_env_set_maxdbs(s->env, 8);
 	mdb_env_set_maxreaders(s->env, 512);
 	mdb_env_set_mapsize(s->env, o->map_size);
+	mdb_env_set_userctx(s->env, &s->map_max); /* for store_adopt_map */
 	rc = mdb_env_open(s->env, o->dir, flags, 0640);
 	if (rc)
 		goto fail;
@@ -91,12 +112,16 @@ int store_open(struct store *s, const struct store_opts *o)
 	mdb_reader_check(s->env, &dead);
 	if (dead)
 		log_msg(LOG_WARN, "store: cleared %d stale reader slot(s)", dead);
+	if (s->sync == STORE_SYNC_FULL)
+		commit_open(&s->commit, s->env, o->dir); /* failure: logged, sync alone */
 	rc = store_open_dbis(s);
 	if (rc)
 		goto fail;
 	return 0;
 fail:
 	log_msg(LOG_ERR, "store: cannot open %s: %s", o->dir, mdb_strerror(rc));
+	commit_close(s->commit);
+	s->commit = NULL;
 	if (s->env)
 		mdb_env_close(s->env);
 	s->env = NULL;
@@ -105,9 +130,25 @@ fail:
 
 void store_close(struct store *s)
 {
+	commit_close(s->commit);
+	s->commit = NULL;
 	if (s->env)
 		mdb_env_close(s->env);
 	s->env = NULL;
+}
+
+void store_adopt_map(MDB_env *env)
+{
+	const size_t *map_max = mdb_env_get_userctx(env);
+	MDB_envinfo info;
+
+	/* The file records the largest map any process used (arcadectl's
+	 * default among them); --map-max still bounds this process. LMDB keeps
+	 * the map at least as large as the data. */
+	mdb_env_set_mapsize(env, 0);
+	mdb_env_info(env, &info);
+	if (map_max && *map_max && info.me_mapsize > *map_max)
+		mdb_env_set_mapsize(env, *map_max);
 }
 
 /* Another process grew the map: adopt its size before beginning. */
@@ -115,7 +156,7 @@ static int store_begin(struct store *s, unsigned flags, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
 	if (rc == MDB_MAP_RESIZED) {
-		mdb_env_set_mapsize(s->env, 0);
+		store_adopt_map(s->env);
 		rc = mdb_txn_begin(s->env, NULL, flags, txn);
 	}
 	return rc;
@@ -154,17 +195,22 @@ int store_write(struct store *s, store_fn fn, void *ctx)
 {
 	for (int attempt = 0; attempt < STORE_RETRIES; attempt++) {
 		MDB_txn *txn;
-		int rc = store_begin(s, 0, &txn);
+		int rc;
 
-		if (rc)
+		commit_active(s->commit, 1); /* a syncer may wait for our commit */
+		rc = store_begin(s, 0, &txn);
+		if (rc) {
+			commit_active(s->commit, 0);
 			return store_err(rc);
+		}
 		rc = fn(s, txn, ctx);
 		if (rc) {
 			mdb_txn_abort(txn);
+			commit_active(s->commit, 0);
 			if (rc != ARC_EMAPFULL)
 				return rc;
 		} else {
-			rc = store_err(mdb_txn_commit(txn));
+			rc = store_err(store_commit(s, txn));
 			if (rc != ARC_EMAPFULL)
 				return rc;
 		}

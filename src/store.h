@@ -6,7 +6,8 @@
  *   meta schema version and id sequences
  * A write runs inside store_write(), which commits durably (unless --sync
  * off), grows the map and retries when it is full, and turns LMDB's errors
- * into ARC_E* values. A write transaction never spans network I/O. */
+ * into ARC_E* values. A write transaction never spans network I/O.
+ * Durable commits are group commits by default (commit.h). */
 #ifndef ARCADE_STORE_H
 #define ARCADE_STORE_H
 
@@ -17,11 +18,21 @@
 
 #define STORE_SCHEMA 1
 
+/* --sync: what a successful store_write() has done before it returns.
+ *   OFF     committed (MDB_NOSYNC): survives a killed process, not a power cut
+ *   FULL    committed, and an fdatasync covering it has finished; fsyncs are
+ *           shared between concurrent writers (group commit, commit.h)
+ *   STRICT  LMDB's own synchronous commit: data pages flushed, then the meta
+ *           page, one writer at a time (two flushes per write, none shared) */
+enum store_sync { STORE_SYNC_OFF = 0, STORE_SYNC_FULL = 1, STORE_SYNC_STRICT = 2 };
+
+struct commit;
+
 struct store_opts {
 	const char *dir;
 	size_t map_size; /* initial map size */
 	size_t map_max;  /* growth stops here: then writes answer ARC_EFULL */
-	int sync;        /* 1: fsync every commit (default); 0: MDB_NOSYNC */
+	int sync;        /* enum store_sync */
 	int readonly;
 };
 
@@ -30,6 +41,8 @@ struct store {
 	MDB_dbi rec, idx, cnt, meta;
 	size_t map_max;
 	int readonly;
+	int sync;
+	struct commit *commit; /* STORE_SYNC_FULL: shared sync state (NULL: sync alone) */
 };
 
 typedef int (*store_fn)(struct store *s, MDB_txn *txn, void *ctx);
@@ -44,6 +57,9 @@ int store_put(MDB_txn *txn, MDB_dbi dbi, const struct key *k, const void *v, siz
 int store_del(MDB_txn *txn, MDB_dbi dbi, const struct key *k);
 /* The next value of a named sequence (1, 2, ...); ids are never reused. */
 int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out);
+/* Adopts a map grown by another process, capped at this process's
+ * --map-max (kept in the env's user context by store_open). */
+void store_adopt_map(MDB_env *env);
 /* LMDB return code to ARC_E*. */
 int store_err(int rc);
 #endif

@@ -69,6 +69,9 @@ void buf_reset(struct buf *b)
 static void buf_grow(struct buf *b, size_t need)
 {
 	size_t cap = b->cap ? b->cap : 256;
+
+	if (need < b->cap) /* the common case: room already (and for the NUL) */
+		return;
 	while (cap < need + 1)
 		cap *= 2;
 	if (cap != b->cap) {
@@ -93,7 +96,10 @@ void buf_adds(struct buf *b, const char *s)
 
 void buf_addc(struct buf *b, char c)
 {
-	buf_add(b, &c, 1);
+	if (b->len + 1 >= b->cap)
+		buf_grow(b, b->len + 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)
@@ -101,11 +107,21 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	/* One pass when it fits in the room left (nearly always), else measure
+	 * and format again into a grown buffer. */
+	if (b->cap - b->len < 64)
+		buf_grow(b, b->len + 64);
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->p[b->len] = '\0';
 		return;
+	}
+	if ((size_t)n < b->cap - b->len) {
+		b->len += (size_t)n;
+		return;
+	}
 	buf_grow(b, b->len + (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
@@ -227,6 +243,29 @@ int util_utf8_valid(const char *str, size_t n)
 		i += len;
 	}
 	return 1;
+}
+
+size_t util_u64_dec(uint64_t v, char *out)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+size_t util_i64_dec(int64_t v, char *out)
+{
+	if (v >= 0)
+		return util_u64_dec((uint64_t)v, out);
+	out[0] = '-';
+	return 1 + util_u64_dec(-(uint64_t)v, out + 1); /* INT64_MIN included */
 }
 
 void util_hex(const unsigned char *in, size_t n, char *out)

@@ -36,6 +36,12 @@ int util_parse_u64(const char *s, uint64_t *out);
 /* "C/S": capacity and a refill per second that may be fractional. */
 int util_parse_rate(const char *s, double *cap, double *per_sec);
 
+/* Decimal text of v into out (room for 21 bytes), NUL-terminated; returns
+ * the length. snprintf's general machinery costs ~1,000 instructions a
+ * number, and answers print many. */
+size_t util_u64_dec(uint64_t v, char *out);
+size_t util_i64_dec(int64_t v, char *out);
+
 int util_utf8_valid(const char *s, size_t n);
 void util_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
 void util_lower(char *s);

@@ -1,0 +1,238 @@
+/* commit: group commit across processes (see commit.h). */
+#include "config.h"
+#include "commit.h"
+#include "store.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COMMIT_MAGIC 0x6172636164657363ULL /* "arcadesc" */
+#define COMMIT_VERSION 2
+#define COMMIT_PAGE 4096
+#define COMMIT_SLOTS 64
+/* How long a syncer waits for writers already inside a transaction, so
+ * that one fsync covers their commits too (PostgreSQL's commit_delay). A
+ * transaction takes ~0.1-0.3 ms here; an fsync costs more than that in CPU
+ * alone on this kind of VM (docs/performance.md). */
+#define COMMIT_DELAY_NS 400000L
+#define COMMIT_POLL_NS 20000L
+
+/* The shared page. `synced` only grows while the data file stays the same
+ * one; it is reset when sync.shm does not describe the data.mdb beside it.
+ * A slot per process that writes: `active` while it is inside a write
+ * transaction. Slots of dead processes are taken back by commit_open. */
+struct commit_page {
+	uint64_t magic;
+	uint32_t version, pad;
+	uint64_t dev, ino;  /* data.mdb this page belongs to */
+	uint64_t synced;    /* every txn id <= this is on disk */
+	uint64_t waits;     /* commits that waited for a sync (statistics) */
+	uint64_t syncs;     /* fsyncs performed for them (statistics) */
+	struct {
+		int32_t pid;
+		uint32_t active;
+	} slot[COMMIT_SLOTS];
+};
+
+struct commit {
+	int fd;
+	int slot; /* ours, or -1 when all were taken */
+	struct commit_page *page;
+};
+
+/* flock that a signal (graceful stop) does not abandon halfway: the
+ * caller has committed and must not answer before the sync. */
+static int commit_flock(int fd, int op)
+{
+	while (flock(fd, op) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* The last txn id whose commit has completed: a read transaction starts
+ * from the id LMDB publishes after the meta page is written, never one
+ * still being written. */
+static int commit_last_txn(MDB_env *env, uint64_t *out)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+
+	if (rc == MDB_MAP_RESIZED) {
+		store_adopt_map(env);
+		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	}
+	if (rc)
+		return rc;
+	*out = (uint64_t)mdb_txn_id(txn);
+	mdb_txn_abort(txn);
+	return 0;
+}
+
+int commit_open(struct commit **out, MDB_env *env, const char *dir)
+{
+	struct commit *c = xcalloc(1, sizeof(*c));
+	struct commit_page *p;
+	struct stat st, data;
+	char path[4096];
+	uint64_t last = 0;
+	int fd;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &data) < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/sync.shm", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		goto fail;
+	c->fd = fd;
+	if (commit_flock(fd, LOCK_EX) < 0)
+		goto fail_fd;
+	/* Read under the lock: `synced` only moves under it, never past a
+	 * commit that had completed, so it cannot exceed this. */
+	if (commit_last_txn(env, &last))
+		goto fail_unlock;
+	if (fstat(fd, &st) < 0 || (st.st_size < COMMIT_PAGE && ftruncate(fd, COMMIT_PAGE) < 0))
+		goto fail_unlock;
+	p = mmap(NULL, COMMIT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail_unlock;
+	c->page = p;
+	/* Under the lock, nobody is syncing: a page from an older format, for
+	 * another data file (restored, replaced) or claiming more than the
+	 * database holds starts over from "nothing synced yet". */
+	if (p->magic != COMMIT_MAGIC || p->version != COMMIT_VERSION || p->dev != (uint64_t)data.st_dev ||
+	    p->ino != (uint64_t)data.st_ino || p->synced > last) {
+		__atomic_store_n(&p->magic, 0, __ATOMIC_RELEASE);
+		p->version = COMMIT_VERSION;
+		p->dev = (uint64_t)data.st_dev;
+		p->ino = (uint64_t)data.st_ino;
+		p->waits = p->syncs = 0;
+		memset(p->slot, 0, sizeof(p->slot));
+		__atomic_store_n(&p->synced, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->magic, COMMIT_MAGIC, __ATOMIC_RELEASE);
+	}
+	/* Our slot; slots of processes that are gone (killed in a transaction,
+	 * say) are cleared on the way, so they are never waited for again. */
+	c->slot = -1;
+	for (int i = 0; i < COMMIT_SLOTS; i++) {
+		pid_t pid = p->slot[i].pid;
+		if (pid && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH) {
+			__atomic_store_n(&p->slot[i].active, 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&p->slot[i].pid, 0, __ATOMIC_RELEASE);
+			pid = 0;
+		}
+		if (!pid && c->slot < 0) {
+			c->slot = i;
+			p->slot[i].active = 0;
+			__atomic_store_n(&p->slot[i].pid, (int32_t)getpid(), __ATOMIC_RELEASE);
+		}
+	}
+	commit_flock(fd, LOCK_UN);
+	*out = c;
+	return 0;
+fail_unlock:
+	commit_flock(fd, LOCK_UN);
+fail_fd:
+	close(fd);
+fail:
+	log_msg(LOG_WARN, "commit: %s unusable (%s): each process syncs its own commits", path, strerror(errno));
+	free(c);
+	return -1;
+}
+
+void commit_close(struct commit *c)
+{
+	if (!c)
+		return;
+	if (c->slot >= 0) {
+		__atomic_store_n(&c->page->slot[c->slot].active, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&c->page->slot[c->slot].pid, 0, __ATOMIC_RELEASE);
+	}
+	munmap(c->page, COMMIT_PAGE);
+	close(c->fd);
+	free(c);
+}
+
+void commit_active(struct commit *c, int active)
+{
+	if (c && c->slot >= 0)
+		__atomic_store_n(&c->page->slot[c->slot].active, (uint32_t)(active != 0), __ATOMIC_RELEASE);
+}
+
+static int commit_others_active(const struct commit *c)
+{
+	for (int i = 0; i < COMMIT_SLOTS; i++)
+		if (i != c->slot && __atomic_load_n(&c->page->slot[i].active, __ATOMIC_ACQUIRE))
+			return 1;
+	return 0;
+}
+
+/* Gives writers already inside a transaction a moment to commit, bounded:
+ * their commits then ride on the fsync about to start. */
+static void commit_delay(const struct commit *c)
+{
+	struct timespec step = { 0, COMMIT_POLL_NS };
+
+	for (long waited = 0; waited < COMMIT_DELAY_NS && commit_others_active(c); waited += COMMIT_POLL_NS)
+		nanosleep(&step, NULL);
+}
+
+int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
+{
+	struct commit_page *p;
+	uint64_t target;
+	int rc;
+
+	if (!c)
+		return mdb_env_sync(env, 1);
+	p = c->page;
+	__atomic_add_fetch(&p->waits, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) >= id)
+		return 0;
+	/* Wait for the sync under way, if any; then either it covered us or we
+	 * sync for ourselves and for everyone who committed meanwhile. */
+	if (commit_flock(c->fd, LOCK_EX) < 0)
+		return mdb_env_sync(env, 1);
+	rc = 0;
+	if (__atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) < id) {
+		commit_delay(c);
+		/* Read before the sync: everything committed up to here is in the
+		 * page cache, so the fdatasync below puts it on disk. */
+		rc = commit_last_txn(env, &target);
+		if (rc == 0)
+			rc = mdb_env_sync(env, 1);
+		if (rc == 0) {
+			__atomic_add_fetch(&p->syncs, 1, __ATOMIC_RELAXED);
+			if (target > __atomic_load_n(&p->synced, __ATOMIC_RELAXED))
+				__atomic_store_n(&p->synced, target, __ATOMIC_RELEASE);
+		} else {
+			log_msg(LOG_ERR, "commit: sync failed: %s", mdb_strerror(rc));
+		}
+	}
+	commit_flock(c->fd, LOCK_UN);
+	return rc;
+}
+
+int commit_stats(const struct commit *c, struct commit_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return -1;
+	out->waits = __atomic_load_n(&c->page->waits, __ATOMIC_RELAXED);
+	out->syncs = __atomic_load_n(&c->page->syncs, __ATOMIC_RELAXED);
+	out->synced_txn = __atomic_load_n(&c->page->synced, __ATOMIC_ACQUIRE);
+	return 0;
+}

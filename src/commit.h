@@ -1,0 +1,43 @@
+/* commit: group commit for the data environment (--sync full, the default).
+ *
+ * Every write transaction is committed with MDB_NOSYNC; before its answer
+ * leaves, the writer waits until an fdatasync that began after its commit
+ * has finished. The first waiter performs that sync for everyone committed
+ * so far and publishes the highest transaction id it covered; waiters whose
+ * id is already covered return at once. So one fsync serves all the commits
+ * that arrived while the previous one ran, across every process of the pool
+ * (and arcadectl), and an acknowledged write is still on disk.
+ *
+ * The shared state is one page in DIR/sync.shm: the covered txn id, read
+ * and written with atomics, and flock(2) on the same file to elect the one
+ * process that syncs (the kernel drops a dead process's lock, so a killed
+ * syncer never blocks the others). docs/performance.md states the promise
+ * and what it does not cover. */
+#ifndef ARCADE_COMMIT_H
+#define ARCADE_COMMIT_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+struct commit;
+
+/* Opens (creating if needed) DIR/sync.shm for env, which must be open
+ * already. On failure returns -1 with *out NULL; the caller then syncs each
+ * of its own commits (durable, just not shared). */
+int commit_open(struct commit **out, MDB_env *env, const char *dir);
+void commit_close(struct commit *c);
+/* Marks this process as inside a write transaction (1) or not (0): a syncer
+ * waits a moment for active writers so that one fsync covers them too. */
+void commit_active(struct commit *c, int active);
+/* Returns 0 once txn `id` of env (committed, MDB_NOSYNC) is on disk, or an
+ * LMDB/errno code if the sync failed (the write must not be acknowledged).
+ * c may be NULL: then this process syncs by itself. */
+int commit_wait(struct commit *c, MDB_env *env, uint64_t id);
+
+/* Counters of this environment since sync.shm was made (arcadectl stats,
+ * the benchmark): commits that waited, and fsyncs performed for them. */
+struct commit_stats {
+	uint64_t waits, syncs, synced_txn;
+};
+int commit_stats(const struct commit *c, struct commit_stats *out);
+#endif

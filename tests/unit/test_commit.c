@@ -1,0 +1,160 @@
+/* Unit tests for group commit (commit.c through store_write in the default
+ * --sync full mode): concurrent writers in several processes all get their
+ * writes, the shared page accounts for them, fsyncs are shared rather than
+ * one per commit, and a transaction that changed nothing waits for nothing. */
+#include "config.h"
+#include "check.h"
+#include "../../src/commit.h"
+#include "../../src/errors.h"
+#include "../../src/key.h"
+#include "../../src/store.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROCS 6
+#define PER_PROC 150
+
+static char tmpdir[] = "/tmp/arcade-commit-XXXXXX";
+
+struct put {
+	uint64_t who, i;
+};
+
+static void put_key(struct key *k, uint64_t who, uint64_t i)
+{
+	key_init(k, 'z');
+	key_u64(k, who);
+	key_u64(k, i);
+}
+
+static int put_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct put *p = arg;
+	struct key k;
+	put_key(&k, p->who, p->i);
+	return store_put(txn, s->rec, &k, "v", 1, 0);
+}
+
+static int nothing_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	(void)s;
+	(void)txn;
+	(void)arg;
+	return 0;
+}
+
+struct count {
+	uint64_t n;
+};
+
+static int count_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct count *c = arg;
+	for (uint64_t who = 0; who < PROCS; who++)
+		for (uint64_t i = 0; i < PER_PROC; i++) {
+			struct key k;
+			MDB_val v;
+			put_key(&k, who, i);
+			if (store_get(txn, s->rec, &k, &v) == ARC_OK)
+				c->n++;
+		}
+	return 0;
+}
+
+static int open_full(struct store *s)
+{
+	struct store_opts o = { tmpdir, 64u << 20, 256u << 20, STORE_SYNC_FULL, 0 };
+	return store_open(s, &o);
+}
+
+static void rm_tmp(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	char p[512];
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
+	rmdir(tmpdir);
+}
+
+int main(void)
+{
+	struct store s;
+	struct commit_stats st0, st1;
+	struct count c = { 0 };
+	int status, ok_children = 0;
+
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	check_section("open");
+	if (!CHECK_EQ_INT(open_full(&s), ARC_OK)) {
+		rm_tmp();
+		return check_done();
+	}
+	CHECK_MSG(s.commit != NULL, "sync.shm opened: commits are shared");
+	CHECK_MSG(s.sync == STORE_SYNC_FULL, "the mode is group commit");
+	commit_stats(s.commit, &st0);
+
+	check_section("an empty transaction");
+	CHECK_EQ_INT(store_write(&s, nothing_txn, NULL), ARC_OK);
+	commit_stats(s.commit, &st1);
+	CHECK_EQ_U64_MSG(st1.waits, st0.waits, "a write that changed nothing does not wait for a sync");
+	store_close(&s);
+
+	check_section("concurrent writers");
+	for (int w = 0; w < PROCS; w++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct store cs;
+			int bad = 0;
+			/* An LMDB env never crosses a fork: each writer opens its own. */
+			if (open_full(&cs))
+				_exit(2);
+			for (uint64_t i = 0; i < PER_PROC; i++) {
+				struct put p = { (uint64_t)w, i };
+				if (store_write(&cs, put_txn, &p) != ARC_OK)
+					bad++;
+			}
+			store_close(&cs);
+			_exit(bad ? 1 : 0);
+		}
+	}
+	for (int w = 0; w < PROCS; w++)
+		if (wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			ok_children++;
+	CHECK_EQ_INT_MSG(ok_children, PROCS, "every writer's every store_write succeeded");
+
+	if (!CHECK_EQ_INT(open_full(&s), ARC_OK)) {
+		rm_tmp();
+		return check_done();
+	}
+	CHECK_EQ_INT(store_read(&s, count_txn, &c), ARC_OK);
+	CHECK_EQ_U64_MSG(c.n, PROCS * PER_PROC, "every acknowledged write is there");
+	commit_stats(s.commit, &st1);
+	CHECK_EQ_U64_MSG(st1.waits - st0.waits, PROCS * PER_PROC, "each write waited for a covering sync");
+	CHECK_MSG(st1.syncs > st0.syncs, "syncs happened");
+	CHECK_MSG(st1.syncs - st0.syncs <= st1.waits - st0.waits, "never more syncs than commits");
+	{
+		MDB_envinfo info;
+		mdb_env_info(s.env, &info);
+		CHECK_EQ_U64_MSG(st1.synced_txn, info.me_last_txnid, "the last commit is covered");
+	}
+	printf("# %llu commits, %llu fsyncs\n", (unsigned long long)(st1.waits - st0.waits),
+	       (unsigned long long)(st1.syncs - st0.syncs));
+	store_close(&s);
+	rm_tmp();
+	return check_done();
+}
