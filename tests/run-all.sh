@@ -28,6 +28,33 @@ failed=$(( ${failed:-0} + ${errors:-0} ))
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
 	failed=1 # running no test is a failure, not a pass
 fi
+
+# Fuzzing: every libFuzzer target briefly (each counts as one test), then
+# the integration suite against arcaded built with ASan/UBSan (one test).
+# Both build in copies under /tmp. ARCADE_FUZZ_SECONDS=0 skips the first.
+if [ "${ARCADE_FUZZ_SECONDS:-20}" -gt 0 ]; then
+	fz=$(mktemp)
+	sh tests/fuzz/run.sh "${ARCADE_FUZZ_SECONDS:-20}" >"$fz" 2>&1
+	grep -E '^(fuzz_[a-z_]+:|fuzz:|---)' "$fz" | head -n 60
+	fz_line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$fz" | tail -n 1)
+	fz_p=$(echo "$fz_line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
+	fz_f=$(echo "$fz_line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || true)
+	[ -n "$fz_line" ] || fz_f=1
+	passed=$((passed + ${fz_p:-0}))
+	failed=$((failed + ${fz_f:-0}))
+	rm -f "$fz"
+fi
+if [ "${ARCADE_SANITIZE:-1}" != 0 ]; then
+	san=$(mktemp)
+	if sh tests/sanitize.sh >"$san" 2>&1; then
+		passed=$((passed + 1))
+		tail -n 2 "$san"
+	else
+		failed=$((failed + 1))
+		tail -n 80 "$san"
+	fi
+	rm -f "$san"
+fi
 [ "$failed" -ne 0 ] && status=1
 echo "$passed passed, $failed failed"
 exit $status
