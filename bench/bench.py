@@ -19,7 +19,8 @@ BENCH_CONNS (32), BENCH_SCORES (1000000), BENCH_NGINX_WORKERS (auto),
 BENCH_ONLY (comma-separated: top10,rank,add,mixed,batch,patch,durable),
 BENCH_TMP (where data directories go; default /tmp: the disk under test),
 BENCH_LIMITS (where the rate-limit table goes; default /dev/shm, a tmpfs),
-BENCH_DURABLE_WORKERS (extra worker counts for the durable scenario, e.g. "8"),
+BENCH_DURABLE_WORKERS (durable writes again with these worker counts: "8";
+"" for none),
 BENCH_KEEP=1 (keep the data), BENCH_JSON (write the results there as JSON).
 """
 
@@ -37,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import harness  # noqa: E402
-from harness import Stack, gj_signature, encode_params  # noqa: E402
+from harness import Stack, gj_signature  # noqa: E402
 
 SECS = int(os.environ.get("BENCH_SECONDS", "12"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -463,7 +464,7 @@ def run(tmp, results, notes):
 
     if wanted("durable"):
         notes["durable"] = [durable(tmp, WORKERS)]
-        for w in filter(None, os.environ.get("BENCH_DURABLE_WORKERS", "").split(",")):
+        for w in filter(None, os.environ.get("BENCH_DURABLE_WORKERS", "8").split(",")):
             notes["durable"].append(durable(tmp, int(w)))
 
 

@@ -7,31 +7,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define COMMIT_MAGIC 0x6172636164657363ULL /* "arcadesc" */
-#define COMMIT_VERSION 2
+#define COMMIT_VERSION 1
 #define COMMIT_PAGE 4096
-#define COMMIT_SLOTS 64
-/* How long a syncer waits for writers already inside a transaction, so
- * that one fsync covers their commits too (PostgreSQL's commit_delay). A
- * transaction takes ~0.1-0.3 ms here; an fsync costs more than that in CPU
- * alone on this kind of VM (docs/performance.md). */
-#define COMMIT_DELAY_NS 400000L
-#define COMMIT_POLL_NS 20000L
 
 /* The shared page. `synced` only grows while the data file stays the same
- * one; it is reset when sync.shm does not describe the data.mdb beside it.
- * A slot per process that writes: `active` while it is inside a write
- * transaction. Slots of dead processes are taken back by commit_open. */
+ * one; it is reset when sync.shm does not describe the data.mdb beside it. */
 struct commit_page {
 	uint64_t magic;
 	uint32_t version, pad;
@@ -39,15 +28,10 @@ struct commit_page {
 	uint64_t synced;    /* every txn id <= this is on disk */
 	uint64_t waits;     /* commits that waited for a sync (statistics) */
 	uint64_t syncs;     /* fsyncs performed for them (statistics) */
-	struct {
-		int32_t pid;
-		uint32_t active;
-	} slot[COMMIT_SLOTS];
 };
 
 struct commit {
 	int fd;
-	int slot; /* ours, or -1 when all were taken */
 	struct commit_page *page;
 };
 
@@ -120,25 +104,8 @@ int commit_open(struct commit **out, MDB_env *env, const char *dir)
 		p->dev = (uint64_t)data.st_dev;
 		p->ino = (uint64_t)data.st_ino;
 		p->waits = p->syncs = 0;
-		memset(p->slot, 0, sizeof(p->slot));
 		__atomic_store_n(&p->synced, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->magic, COMMIT_MAGIC, __ATOMIC_RELEASE);
-	}
-	/* Our slot; slots of processes that are gone (killed in a transaction,
-	 * say) are cleared on the way, so they are never waited for again. */
-	c->slot = -1;
-	for (int i = 0; i < COMMIT_SLOTS; i++) {
-		pid_t pid = p->slot[i].pid;
-		if (pid && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH) {
-			__atomic_store_n(&p->slot[i].active, 0, __ATOMIC_RELEASE);
-			__atomic_store_n(&p->slot[i].pid, 0, __ATOMIC_RELEASE);
-			pid = 0;
-		}
-		if (!pid && c->slot < 0) {
-			c->slot = i;
-			p->slot[i].active = 0;
-			__atomic_store_n(&p->slot[i].pid, (int32_t)getpid(), __ATOMIC_RELEASE);
-		}
 	}
 	commit_flock(fd, LOCK_UN);
 	*out = c;
@@ -157,37 +124,9 @@ void commit_close(struct commit *c)
 {
 	if (!c)
 		return;
-	if (c->slot >= 0) {
-		__atomic_store_n(&c->page->slot[c->slot].active, 0, __ATOMIC_RELEASE);
-		__atomic_store_n(&c->page->slot[c->slot].pid, 0, __ATOMIC_RELEASE);
-	}
 	munmap(c->page, COMMIT_PAGE);
 	close(c->fd);
 	free(c);
-}
-
-void commit_active(struct commit *c, int active)
-{
-	if (c && c->slot >= 0)
-		__atomic_store_n(&c->page->slot[c->slot].active, (uint32_t)(active != 0), __ATOMIC_RELEASE);
-}
-
-static int commit_others_active(const struct commit *c)
-{
-	for (int i = 0; i < COMMIT_SLOTS; i++)
-		if (i != c->slot && __atomic_load_n(&c->page->slot[i].active, __ATOMIC_ACQUIRE))
-			return 1;
-	return 0;
-}
-
-/* Gives writers already inside a transaction a moment to commit, bounded:
- * their commits then ride on the fsync about to start. */
-static void commit_delay(const struct commit *c)
-{
-	struct timespec step = { 0, COMMIT_POLL_NS };
-
-	for (long waited = 0; waited < COMMIT_DELAY_NS && commit_others_active(c); waited += COMMIT_POLL_NS)
-		nanosleep(&step, NULL);
 }
 
 int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
@@ -208,7 +147,6 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 		return mdb_env_sync(env, 1);
 	rc = 0;
 	if (__atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) < id) {
-		commit_delay(c);
 		/* Read before the sync: everything committed up to here is in the
 		 * page cache, so the fdatasync below puts it on disk. */
 		rc = commit_last_txn(env, &target);

@@ -26,9 +26,6 @@ struct commit;
  * of its own commits (durable, just not shared). */
 int commit_open(struct commit **out, MDB_env *env, const char *dir);
 void commit_close(struct commit *c);
-/* Marks this process as inside a write transaction (1) or not (0): a syncer
- * waits a moment for active writers so that one fsync covers them too. */
-void commit_active(struct commit *c, int active);
 /* Returns 0 once txn `id` of env (committed, MDB_NOSYNC) is on disk, or an
  * LMDB/errno code if the sync failed (the write must not be acknowledged).
  * c may be NULL: then this process syncs by itself. */

@@ -40,7 +40,6 @@ static int store_commit(struct store *s, MDB_txn *txn)
 	MDB_envinfo info;
 	int rc = mdb_txn_commit(txn);
 
-	commit_active(s->commit, 0);
 	if (rc == 0 && s->sync == STORE_SYNC_FULL && mdb_env_info(s->env, &info) == 0 &&
 	    (uint64_t)info.me_last_txnid >= id)
 		rc = commit_wait(s->commit, s->env, id);
@@ -195,18 +194,13 @@ int store_write(struct store *s, store_fn fn, void *ctx)
 {
 	for (int attempt = 0; attempt < STORE_RETRIES; attempt++) {
 		MDB_txn *txn;
-		int rc;
+		int rc = store_begin(s, 0, &txn);
 
-		commit_active(s->commit, 1); /* a syncer may wait for our commit */
-		rc = store_begin(s, 0, &txn);
-		if (rc) {
-			commit_active(s->commit, 0);
+		if (rc)
 			return store_err(rc);
-		}
 		rc = fn(s, txn, ctx);
 		if (rc) {
 			mdb_txn_abort(txn);
-			commit_active(s->commit, 0);
 			if (rc != ARC_EMAPFULL)
 				return rc;
 		} else {
