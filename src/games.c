@@ -104,30 +104,41 @@ int game_get(struct store *s, MDB_txn *txn, uint64_t id, struct game *out)
 	return rc ? rc : game_decode(&v, id, out);
 }
 
-int game_each(struct store *s, MDB_txn *txn, int (*fn)(const struct game *g, void *ctx), void *ctx)
+/* What game_each, table_each and player_each hand to store_scan. */
+struct game_scan {
+	int (*fn)(const struct game *g, void *ctx);
+	void *ctx;
+};
+
+struct table_scan {
+	uint64_t game;
+	int (*fn)(const struct table *t, void *ctx);
+	void *ctx;
+};
+
+struct player_scan {
+	uint64_t game;
+	int (*fn)(const struct player *p, void *ctx);
+	void *ctx;
+};
+
+static int game_scan_one(const MDB_val *k, const MDB_val *v, void *arg)
 {
-	MDB_cursor *cur;
-	MDB_val kv = { 1, "G" }, vv;
-	int rc = mdb_cursor_open(txn, s->rec, &cur);
+	const struct game_scan *gs = arg;
+	struct game g;
+	int rc = game_decode(v, key_get_u64((unsigned char *)k->mv_data + 1), &g);
 
 	if (rc)
-		return store_err(rc);
-	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
-	while (rc == 0 && kv.mv_size == 9 && ((unsigned char *)kv.mv_data)[0] == 'G') {
-		struct game g;
-		int frc = game_decode(&vv, key_get_u64((unsigned char *)kv.mv_data + 1), &g);
-		if (frc == 0) {
-			frc = fn(&g, ctx);
-			game_free(&g);
-		}
-		if (frc) {
-			mdb_cursor_close(cur);
-			return frc;
-		}
-		rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_err(rc);
+		return rc;
+	rc = gs->fn(&g, gs->ctx);
+	game_free(&g);
+	return rc;
+}
+
+int game_each(struct store *s, MDB_txn *txn, int (*fn)(const struct game *g, void *ctx), void *ctx)
+{
+	struct game_scan gs = { fn, ctx };
+	return store_scan(txn, s->rec, "G", 1, 9, game_scan_one, &gs);
 }
 
 void game_free(struct game *g)
@@ -207,36 +218,28 @@ int table_get(struct store *s, MDB_txn *txn, uint64_t game, uint64_t id, struct 
 	return rc ? rc : table_decode(&v, game, id, out);
 }
 
+static int table_scan_one(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	const struct table_scan *gs = arg;
+	struct table t;
+	int rc = table_decode(v, gs->game, key_get_u64((unsigned char *)k->mv_data + 9), &t);
+
+	if (rc)
+		return rc;
+	rc = gs->fn(&t, gs->ctx);
+	table_free(&t);
+	return rc;
+}
+
 int table_each(struct store *s, MDB_txn *txn, uint64_t game, int (*fn)(const struct table *t, void *ctx),
 	       void *ctx)
 {
-	MDB_cursor *cur;
+	struct table_scan gs = { game, fn, ctx };
 	struct key k;
-	MDB_val kv, vv;
-	int rc = mdb_cursor_open(txn, s->rec, &cur);
 
-	if (rc)
-		return store_err(rc);
 	key_init(&k, 'T');
 	key_u64(&k, game);
-	kv.mv_size = k.n;
-	kv.mv_data = k.b;
-	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
-	while (rc == 0 && kv.mv_size == 17 && memcmp(kv.mv_data, k.b, 9) == 0) {
-		struct table t;
-		int frc = table_decode(&vv, game, key_get_u64((unsigned char *)kv.mv_data + 9), &t);
-		if (frc == 0) {
-			frc = fn(&t, ctx);
-			table_free(&t);
-		}
-		if (frc) {
-			mdb_cursor_close(cur);
-			return frc;
-		}
-		rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_err(rc);
+	return store_scan(txn, s->rec, k.b, k.n, 17, table_scan_one, &gs);
 }
 
 void table_free(struct table *t)
@@ -397,36 +400,28 @@ int player_new_token(struct store *s, MDB_txn *txn, struct player *p, uint64_t n
 	return player_put(s, txn, p);
 }
 
+static int player_scan_one(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	const struct player_scan *gs = arg;
+	struct player p;
+	int rc = player_decode(v, gs->game, key_get_u64((unsigned char *)k->mv_data + 9), &p);
+
+	if (rc)
+		return rc;
+	rc = gs->fn(&p, gs->ctx);
+	player_free(&p);
+	return rc;
+}
+
 int player_each(struct store *s, MDB_txn *txn, uint64_t game, int (*fn)(const struct player *p, void *ctx),
 		void *ctx)
 {
-	MDB_cursor *cur;
+	struct player_scan gs = { game, fn, ctx };
 	struct key k;
-	MDB_val kv, vv;
-	int rc = mdb_cursor_open(txn, s->rec, &cur);
 
-	if (rc)
-		return store_err(rc);
 	key_init(&k, 'P');
 	key_u64(&k, game);
-	kv.mv_size = k.n;
-	kv.mv_data = k.b;
-	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
-	while (rc == 0 && kv.mv_size == 17 && memcmp(kv.mv_data, k.b, 9) == 0) {
-		struct player p;
-		int frc = player_decode(&vv, game, key_get_u64((unsigned char *)kv.mv_data + 9), &p);
-		if (frc == 0) {
-			frc = fn(&p, ctx);
-			player_free(&p);
-		}
-		if (frc) {
-			mdb_cursor_close(cur);
-			return frc;
-		}
-		rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_err(rc);
+	return store_scan(txn, s->rec, k.b, k.n, 17, player_scan_one, &gs);
 }
 
 void player_free(struct player *p)

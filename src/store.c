@@ -239,6 +239,27 @@ int store_del(MDB_txn *txn, MDB_dbi dbi, const struct key *k)
 	return store_err(mdb_del(txn, dbi, &kv, NULL));
 }
 
+int store_scan(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, size_t klen,
+	       int (*fn)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx)
+{
+	MDB_cursor *cur;
+	MDB_val kv = { plen, (void *)prefix }, vv;
+	int rc = mdb_cursor_open(txn, dbi, &cur), frc = 0;
+
+	if (rc)
+		return store_err(rc);
+	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
+	while (rc == 0 && kv.mv_size >= plen && memcmp(kv.mv_data, prefix, plen) == 0) {
+		if (kv.mv_size == klen && (frc = fn(&kv, &vv, ctx)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (frc)
+		return frc;
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_err(rc);
+}
+
 int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out)
 {
 	struct key k;

@@ -55,6 +55,10 @@ int store_write(struct store *s, store_fn fn, void *ctx);
 int store_get(MDB_txn *txn, MDB_dbi dbi, const struct key *k, MDB_val *out);
 int store_put(MDB_txn *txn, MDB_dbi dbi, const struct key *k, const void *v, size_t n, unsigned flags);
 int store_del(MDB_txn *txn, MDB_dbi dbi, const struct key *k);
+/* Calls fn for every entry whose key starts with prefix and is klen bytes
+ * long, in key order, until fn returns non-zero (which is returned). */
+int store_scan(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, size_t klen,
+	       int (*fn)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx);
 /* The next value of a named sequence (1, 2, ...); ids are never reused. */
 int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out);
 /* Adopts a map grown by another process, capped at this process's
