@@ -155,6 +155,7 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 	struct store_opts so = { c->data_dir, c->map_size, c->map_max, c->sync, 0 };
 	struct ctx ctx;
 	FCGX_Request fr;
+	sigset_t stops;
 	uint64_t served = 0;
 
 	worker_signals();
@@ -175,7 +176,17 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 		store_close(&store);
 		return 2;
 	}
+	/* A stop signal may interrupt accept() (that is how an idle worker
+	 * notices it), but never the I/O of a request in flight: while one is
+	 * served they stay blocked, and are delivered before the next accept. */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGQUIT);
 	while (!worker_stop && (c->max_requests == 0 || served < c->max_requests)) {
+		sigprocmask(SIG_UNBLOCK, &stops, NULL);
+		if (worker_stop)
+			break;
 		if (worker_reopen) {
 			worker_reopen = 0;
 			log_reopen();
@@ -188,6 +199,7 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 				usleep(100 * 1000);
 			continue;
 		}
+		sigprocmask(SIG_BLOCK, &stops, NULL);
 		worker_serve(&ctx, &fr);
 		FCGX_Finish_r(&fr);
 		served++;
