@@ -17,6 +17,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#define WORKER_MAX_FAILURES 100 /* consecutive failed accepts before exiting */
+
 static volatile sig_atomic_t worker_stop;
 static volatile sig_atomic_t worker_reopen;
 
@@ -157,6 +159,7 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 	FCGX_Request fr;
 	sigset_t stops;
 	uint64_t served = 0;
+	int failures = 0, rc = 0;
 
 	worker_signals();
 	if (master) {
@@ -194,11 +197,18 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 		if (FCGX_Accept_r(&fr) < 0) {
 			if (worker_stop)
 				break;
-			/* EMFILE and friends: back off instead of spinning. */
-			if (errno != EINTR && errno != EAGAIN)
-				usleep(100 * 1000);
+			/* EMFILE and friends: back off instead of spinning; a worker
+			 * whose accepts keep failing (libfcgi holding a dead
+			 * connection) exits, and the master starts a fresh one. */
+			if (++failures >= WORKER_MAX_FAILURES) {
+				log_msg(LOG_ERR, "worker: accept keeps failing (%s); exiting", strerror(errno));
+				rc = 1;
+				break;
+			}
+			usleep(errno == EINTR ? 1000 : 100 * 1000);
 			continue;
 		}
+		failures = 0;
 		sigprocmask(SIG_BLOCK, &stops, NULL);
 		worker_serve(&ctx, &fr);
 		FCGX_Finish_r(&fr);
@@ -207,5 +217,5 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 	FCGX_Free(&fr, 0);
 	rl_close(ctx.rl);
 	store_close(&store);
-	return 0;
+	return rc;
 }
