@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS="build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
 liblmdb-dev lmdb-utils libssl-dev nginx-light python3 python3-pytest python3-requests
-clang wrk curl"
+clang libclang-rt-14-dev wrk curl"
 # The operations layer (tests/ops): systemd-analyze, systemd-socket-activate,
 # sysusers/tmpfiles, strace (arcaded's system calls against the unit's
 # filter); lighttpd, Apache + mod_fcgid, spawn-fcgi as front ends;
