@@ -27,6 +27,7 @@ BENCH_KEEP=1 (keep the data), BENCH_JSON (write the results there as JSON).
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -225,7 +226,9 @@ def wrk(stack, target, secs=SECS, conns=CONNS, script=None, check=True):
     pids = stack.worker_pids()
     npids = stack.nginx_pids()
     t0, n0 = cpu_ticks(pids), cpu_ticks(npids)
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = p.stdout
     if p.stderr.strip():
         raise SystemExit(f"bench: wrk complained for {target}:\n{p.stderr}")
@@ -247,6 +250,8 @@ def wrk(stack, target, secs=SECS, conns=CONNS, script=None, check=True):
         "requests": n,
         "worker_us": ticks * tick_us / max(n, 1),
         "nginx_us": nticks * tick_us / max(n, 1),
+        # wrk's own CPU: the client shares the machine's CPUs with the server.
+        "client_us": (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) * 1e6 / max(n, 1),
         "socket_errors": errs.group(1).strip() if errs else "",
         "conns": conns,
     }
@@ -279,7 +284,7 @@ def measure(stack, name, target, script=None, conns=CONNS, warm=2):
         else:
             runs.append(wrk(stack, target, secs=per, conns=conns, script=pick(i)))
             refs.append(wrk(REF, REF_TARGET, secs=per, conns=conns))
-    r = {k: median([x[k] for x in runs]) for k in ("rps", "p50", "p99", "worker_us", "nginx_us")}
+    r = {k: median([x[k] for x in runs]) for k in ("rps", "p50", "p99", "worker_us", "nginx_us", "client_us")}
     r.update(name=name, conns=conns, requests=sum(x["requests"] for x in runs),
              p99_max=max(x["p99"] for x in runs), rounds=[x["rps"] for x in runs],
              ref_rounds=[x["rps"] for x in refs], ref_rps=median([x["rps"] for x in refs]),
@@ -287,6 +292,7 @@ def measure(stack, name, target, script=None, conns=CONNS, warm=2):
              ratio=median([a["rps"] / b["rps"] for a, b in zip(runs, refs)]))
     log(f"  {name:32} {r['rps']:8.0f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  "
         f"ratio {r['ratio']:.2f}  worker {r['worker_us']:6.1f} us/req (reference {r['ref_worker_us']:.1f})  "
+        f"nginx {r['nginx_us']:.1f} wrk {r['client_us']:.1f} us/req  "
         f"rounds {' '.join(f'{a:.0f}/{b:.0f}' for a, b in zip(r['rounds'], r['ref_rounds']))}")
     return r
 

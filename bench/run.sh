@@ -16,31 +16,7 @@ root=$(dirname "$here")
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
-if [ -z "${ARCADE_BUILDDIR:-}" ]; then
-	cd "$root"
-	if [ ! -f Makefile ]; then
-		autoreconf -fi >/dev/null
-		./configure -q
-	fi
-	# Several builds of one tree at once would trip over each other.
-	if command -v flock >/dev/null; then
-		flock /tmp/arcade-build.lock make -j"$(nproc)" >/dev/null
-	else
-		make -j"$(nproc)" >/dev/null
-	fi
-	ARCADE_BUILDDIR=$root
-fi
-export ARCADE_BUILDDIR
-
-tools=$(mktemp -d /tmp/arcade-bench-tools.XXXXXX)
-trap 'rm -rf "$tools"' EXIT INT TERM
-cflags="-O2 -g -Wall -Wextra"
-libs=$(pkg-config --libs lmdb libcrypto json-c)
-cc $cflags "$here/ref_responder.c" -lfcgi -o "$tools/ref_responder"
-cc $cflags "$here/lmdb_commit.c" $(pkg-config --libs lmdb) -o "$tools/lmdb_commit"
-cc $cflags -I "$ARCADE_BUILDDIR" -I "$root/src" "$here/load.c" "$ARCADE_BUILDDIR/libarcade.a" \
-	$libs -lfcgi -o "$tools/load"
-export BENCH_TOOLS="$tools"
+. "$here/build.sh"
 # Debian's python3 has requests (a pyenv python on PATH may not).
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3

@@ -8,6 +8,9 @@
 
 #define SECRET_HASH_LEN 32
 
+/* Loads OpenSSL's digests now (its first use reads its configuration:
+ * millions of instructions) rather than in a worker's first request. */
+void secret_init(void);
 /* Writes 2*nbytes lowercase hex digits and a NUL into out. 0 or -1. */
 int secret_random_hex(char *out, size_t nbytes);
 /* SHA-256 of the ASCII-lowercased secret: tokens compare case-insensitively. */

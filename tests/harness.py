@@ -175,8 +175,9 @@ class Stack:
 
     def __init__(self, workers=2, arcaded_args=(), gamejolt_hosts=(),
                  data_dir=None, relaxed_limits=True, start_timeout=10.0,
-                 nginx_user=None):
+                 nginx_user=None, wrapper=()):
         self.workers = workers
+        self.wrapper = list(wrapper)    # e.g. valgrind and its options (bench/profile.py)
         self.arcaded_args = list(arcaded_args)
         self.gamejolt_hosts = list(gamejolt_hosts)
         self._given_data_dir = data_dir
@@ -242,7 +243,7 @@ class Stack:
         self._probe()
 
     def _start_arcaded(self):
-        args = [ARCADED, "--data", self.data_dir, "--limits", self.limits_dir,
+        args = self.wrapper + [ARCADED, "--data", self.data_dir, "--limits", self.limits_dir,
                 "--listen", "unix:" + self.socket_path,
                 "--socket-mode", "0666",
                 "--workers", str(self.workers), "--foreground"]
