@@ -45,6 +45,7 @@ static int arcaded_detach(void)
 		return -1;
 	if (pid > 0)
 		_exit(0);
+	log_forked();
 	if (chdir("/") < 0)
 		return -1;
 	fd = open("/dev/null", O_RDWR);

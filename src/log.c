@@ -2,6 +2,7 @@
  * with a single write(2) so lines of several workers never interleave. */
 #include "config.h"
 #include "log.h"
+#include "util.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -48,24 +49,62 @@ int log_reopen(void)
 	return 0;
 }
 
+/* The worker's pid (getpid is a system call in every glibc since 2.25) and
+ * the seconds part of the stamp are kept between lines: a busy worker
+ * writes one line per request. */
+static pid_t log_pid;
+static time_t log_sec = (time_t)-1;
+static char log_stamp[32];
+static size_t log_stamp_len;
+
+void log_forked(void)
+{
+	log_pid = 0;
+}
+
+static size_t log_prefix(char *line, enum log_level lvl)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+	long ms;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != log_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		log_stamp_len = strftime(log_stamp, sizeof(log_stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		log_sec = ts.tv_sec;
+	}
+	if (!log_pid)
+		log_pid = getpid();
+	memcpy(line, log_stamp, log_stamp_len);
+	n = log_stamp_len;
+	ms = ts.tv_nsec / 1000000;
+	line[n++] = '.';
+	line[n++] = (char)('0' + ms / 100);
+	line[n++] = (char)('0' + ms / 10 % 10);
+	line[n++] = (char)('0' + ms % 10);
+	memcpy(line + n, "Z [", 3);
+	n += 3;
+	n += util_u64_dec((uint64_t)log_pid, line + n);
+	line[n++] = ']';
+	line[n++] = ' ';
+	n += strlen(strcpy(line + n, log_names[lvl]));
+	line[n++] = ':';
+	line[n++] = ' ';
+	return n;
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	char line[2048];
 	size_t n;
-	struct timespec ts;
-	struct tm tm;
 	va_list ap;
 	int k;
 
 	if ((int)lvl > log_lvl)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	k = snprintf(line + n, sizeof(line) - n, ".%03ldZ [%d] %s: ", ts.tv_nsec / 1000000,
-		     (int)getpid(), log_names[lvl]);
-	if (k > 0)
-		n += (size_t)k;
+	n = log_prefix(line, lvl);
 	va_start(ap, fmt);
 	k = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);

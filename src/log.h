@@ -7,6 +7,8 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 int log_init(const char *path, const char *level);
 int log_reopen(void);
+/* In a child after fork(): its lines carry its own pid. */
+void log_forked(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int log_level_parse(const char *s);
 #endif

@@ -77,6 +77,7 @@ static void pool_spawn(struct pool *p)
 		return;
 	}
 	if (pid == 0) {
+		log_forked();
 		close(pool_pipe[0]);
 		close(pool_pipe[1]);
 		_exit(worker_run(p->cfg, p->listen_fd, master));

@@ -452,12 +452,54 @@ int rl_take(struct ctx *c, const char *bucket, const char *id, const struct conf
 	return n.refused;
 }
 
+/* Header values put together without printf: every limited answer has
+ * five or six of them. */
+struct rl_hv {
+	char p[128];
+	size_t n;
+};
+
+static void rl_hv_add(struct rl_hv *h, const char *s, size_t n)
+{
+	if (n > sizeof(h->p) - h->n)
+		n = sizeof(h->p) - h->n;
+	memcpy(h->p + h->n, s, n);
+	h->n += n;
+}
+
+static void rl_hv_u64(struct rl_hv *h, uint64_t v)
+{
+	char d[24];
+	rl_hv_add(h, d, util_u64_dec(v, d));
+}
+
+/* A capacity as "%.0f" prints it: configured capacities are whole numbers. */
+static void rl_hv_num(struct rl_hv *h, double v)
+{
+	char d[64];
+	if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v)
+		rl_hv_u64(h, (uint64_t)v);
+	else
+		rl_hv_add(h, d, (size_t)snprintf(d, sizeof(d), "%.0f", v));
+}
+
+/* "name";a=...;b=... (the IETF RateLimit fields). */
+static void rl_hv_named(struct rl_hv *h, const char *name, const char *a)
+{
+	h->n = 0;
+	rl_hv_add(h, "\"", 1);
+	rl_hv_add(h, name, strlen(name));
+	rl_hv_add(h, "\";", 2);
+	rl_hv_add(h, a, strlen(a));
+}
+
 void rl_headers(struct ctx *c)
 {
 	const struct rl_note *n = &c->rl_note;
 	struct rl_bucket b;
 	struct conf_rate r;
-	unsigned long long left, reset, window;
+	struct rl_hv h;
+	uint64_t left, reset, window;
 
 	if (!n->name)
 		return;
@@ -465,15 +507,25 @@ void rl_headers(struct ctx *c)
 	b.last_ms = 0;
 	r.cap = n->cap;
 	r.per_sec = n->per_sec;
-	left = n->tokens > 0 ? (unsigned long long)(n->tokens + RL_EPS) : 0;
+	left = n->tokens > 0 ? (uint64_t)(n->tokens + RL_EPS) : 0;
 	reset = rl_secs(rl_wait_s(&b, &r, n->cap));
 	b.tokens = 0;
 	window = rl_secs(rl_wait_s(&b, &r, n->cap));
-	resp_header(c->resp, "RateLimit-Policy", "\"%s\";q=%.0f;w=%llu", n->name, n->cap, window);
-	resp_header(c->resp, "RateLimit", "\"%s\";r=%llu;t=%llu", n->name, left, reset);
-	resp_header(c->resp, "X-RateLimit-Limit", "%.0f", n->cap);
-	resp_header(c->resp, "X-RateLimit-Remaining", "%llu", left);
-	resp_header(c->resp, "X-RateLimit-Reset", "%llu", reset);
+	rl_hv_named(&h, n->name, "q=");
+	rl_hv_num(&h, n->cap);
+	rl_hv_add(&h, ";w=", 3);
+	rl_hv_u64(&h, window);
+	resp_header_n(c->resp, "RateLimit-Policy", h.p, h.n);
+	rl_hv_named(&h, n->name, "r=");
+	rl_hv_u64(&h, left);
+	rl_hv_add(&h, ";t=", 3);
+	rl_hv_u64(&h, reset);
+	resp_header_n(c->resp, "RateLimit", h.p, h.n);
+	h.n = 0;
+	rl_hv_num(&h, n->cap);
+	resp_header_n(c->resp, "X-RateLimit-Limit", h.p, h.n);
+	resp_header_u64(c->resp, "X-RateLimit-Remaining", left);
+	resp_header_u64(c->resp, "X-RateLimit-Reset", reset);
 	if (n->refused)
-		resp_header(c->resp, "Retry-After", "%llu", rl_secs(n->retry_s) ? rl_secs(n->retry_s) : 1);
+		resp_header_u64(c->resp, "Retry-After", rl_secs(n->retry_s) ? rl_secs(n->retry_s) : 1);
 }

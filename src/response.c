@@ -48,18 +48,40 @@ void resp_header(struct resp *p, const char *name, const char *fmt, ...)
 		n = 0;
 	else if ((size_t)n >= sizeof(val))
 		n = sizeof(val) - 1;
-	/* Pieces appended, not a second printf: every answer carries 5-7 headers. */
+	resp_header_n(p, name, val, (size_t)n);
+}
+
+/* Pieces appended, no printf: every answer carries 5-7 headers. */
+void resp_header_n(struct resp *p, const char *name, const char *val, size_t n)
+{
 	buf_adds(&p->head, name);
 	buf_add(&p->head, ": ", 2);
-	buf_add(&p->head, val, (size_t)n);
+	buf_add(&p->head, val, n);
 	buf_add(&p->head, "\r\n", 2);
+}
+
+void resp_header_u64(struct resp *p, const char *name, uint64_t v)
+{
+	char d[24];
+	resp_header_n(p, name, d, util_u64_dec(v, d));
 }
 
 void resp_serialize(const struct resp *p, struct buf *out)
 {
-	buf_printf(out, "Status: %d %s\r\n", p->status, resp_reason(p->status));
-	if (p->status != 204)
-		buf_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n", p->ctype, p->body.len);
+	char d[24];
+
+	buf_add(out, "Status: ", 8);
+	buf_add(out, d, util_u64_dec(p->status > 0 ? (uint64_t)p->status : 0, d));
+	buf_addc(out, ' ');
+	buf_adds(out, resp_reason(p->status));
+	buf_add(out, "\r\n", 2);
+	if (p->status != 204) {
+		buf_add(out, "Content-Type: ", 14);
+		buf_adds(out, p->ctype);
+		buf_add(out, "\r\nContent-Length: ", 18);
+		buf_add(out, d, util_u64_dec(p->body.len, d));
+		buf_add(out, "\r\n", 2);
+	}
 	if (p->head.len)
 		buf_add(out, p->head.p, p->head.len);
 	buf_adds(out, "\r\n");

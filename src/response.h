@@ -15,6 +15,9 @@ struct resp {
 void resp_init(struct resp *p);
 void resp_free(struct resp *p);
 void resp_header(struct resp *p, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A header whose value is already text (n bytes), or a number. */
+void resp_header_n(struct resp *p, const char *name, const char *val, size_t n);
+void resp_header_u64(struct resp *p, const char *name, uint64_t v);
 /* The whole CGI response (Status line, headers, body) into out. */
 void resp_serialize(const struct resp *p, struct buf *out);
 const char *resp_reason(int status);
