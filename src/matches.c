@@ -59,29 +59,6 @@ void tb_iso8601(uint64_t ms, char out[32])
 
 /* ---- cursor helpers ---- */
 
-/* Calls fn for every entry whose key starts with prefix, in key order. */
-static int tb_scan(MDB_txn *txn, MDB_dbi dbi, const struct key *prefix,
-		   int (*fn)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx)
-{
-	MDB_cursor *cur;
-	MDB_val kv = { prefix->n, (void *)prefix->b }, vv;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
-
-	if (rc)
-		return store_err(rc);
-	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
-	while (rc == 0 && kv.mv_size > prefix->n && memcmp(kv.mv_data, prefix->b, prefix->n) == 0) {
-		int frc = fn(&kv, &vv, ctx);
-		if (frc) {
-			mdb_cursor_close(cur);
-			return frc;
-		}
-		rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_err(rc);
-}
-
 /* ---- teams ---- */
 
 static void tb_team_key(struct key *k, uint64_t game, uint64_t id)
@@ -376,6 +353,21 @@ int tb_map_get(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, uns
 	return tb_map_decode(&v, game, match, index, out);
 }
 
+int tb_map_status(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, unsigned index, int *status)
+{
+	struct rec_reader r;
+	struct key k;
+	MDB_val v;
+	int rc;
+
+	tb_map_key(&k, game, match, index);
+	if ((rc = store_get(txn, s->rec, &k, &v)))
+		return rc;
+	rec_reader_init(&r, v.mv_data, v.mv_size);
+	*status = (int)rec_get_u64(&r);
+	return r.bad ? ARC_EINTERNAL : 0;
+}
+
 struct tb_map_walk {
 	uint64_t game, match;
 	size_t plen;
@@ -389,8 +381,6 @@ static int tb_map_walk_one(const MDB_val *k, const MDB_val *v, void *arg)
 	struct tb_map m;
 	int rc;
 
-	if (k->mv_size != w->plen + 1)
-		return 0;
 	rc = tb_map_decode(v, w->game, w->match, ((unsigned char *)k->mv_data)[w->plen], &m);
 	if (rc)
 		return rc;
@@ -408,7 +398,7 @@ int tb_map_each(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match,
 	key_init(&prefix, 'L');
 	key_u64(&prefix, game);
 	key_u64(&prefix, match);
-	return tb_scan(txn, s->rec, &prefix, tb_map_walk_one, &w);
+	return store_scan(txn, s->rec, prefix.b, prefix.n, prefix.n + 1, tb_map_walk_one, &w);
 }
 
 void tb_map_free(struct tb_map *m)
@@ -424,15 +414,27 @@ struct tb_series {
 	unsigned creator, opponent;
 };
 
-static int tb_series_one(const struct tb_map *m, void *arg)
+/* Only the status and the two scores of each map: every confirmed map score
+ * recounts its match's series, so no string of the record is copied. */
+static int tb_series_one(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	struct tb_series *sr = arg;
+	struct rec_reader r;
+	uint64_t status, cs, os;
 
-	if (m->status != TBM_CONFIRMED)
+	(void)k;
+	rec_reader_init(&r, v->mv_data, v->mv_size);
+	status = rec_get_u64(&r);
+	rec_skip(&r);
+	cs = rec_get_u64(&r);
+	os = rec_get_u64(&r);
+	if (r.bad)
+		return ARC_EINTERNAL;
+	if (status != TBM_CONFIRMED)
 		return 0;
-	if (m->creator_score > m->opponent_score)
+	if (cs > os)
 		sr->creator++;
-	else if (m->opponent_score > m->creator_score)
+	else if (os > cs)
 		sr->opponent++;
 	return 0;
 }
@@ -441,8 +443,13 @@ int tb_match_series(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match
 		    unsigned *opponent_wins)
 {
 	struct tb_series sr = { 0, 0 };
-	int rc = tb_map_each(s, txn, game, match, tb_series_one, &sr);
+	struct key prefix;
+	int rc;
 
+	key_init(&prefix, 'L');
+	key_u64(&prefix, game);
+	key_u64(&prefix, match);
+	rc = store_scan(txn, s->rec, prefix.b, prefix.n, prefix.n + 1, tb_series_one, &sr);
 	*creator_wins = sr.creator;
 	*opponent_wins = sr.opponent;
 	return rc;

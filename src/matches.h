@@ -81,6 +81,8 @@ int tb_match_series(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match
 		    unsigned *opponent_wins);
 
 int tb_map_get(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, unsigned index, struct tb_map *out);
+/* Only a map score's status (PENDING or CONFIRMED), nothing copied. */
+int tb_map_status(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, unsigned index, int *status);
 int tb_map_put(struct store *s, MDB_txn *txn, const struct tb_map *m);
 /* Every map score of a match, in mapIndex order. */
 int tb_map_each(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match,

@@ -73,6 +73,13 @@ char *rec_get_str(struct rec_reader *r)
 	return s;
 }
 
+void rec_skip(struct rec_reader *r)
+{
+	size_t n = rec_get_len(r);
+	if (!r->bad)
+		r->off += n;
+}
+
 void rec_get_bytes(struct rec_reader *r, void *out, size_t n)
 {
 	size_t got = rec_get_len(r);

@@ -25,6 +25,8 @@ uint64_t rec_get_u64(struct rec_reader *r);
 double rec_get_dbl(struct rec_reader *r);
 /* Returns a NUL-terminated copy the caller frees (empty string when bad). */
 char *rec_get_str(struct rec_reader *r);
+/* Steps over a string or bytes field without copying it. */
+void rec_skip(struct rec_reader *r);
 /* Copies exactly n bytes out; marks the reader bad if the field differs. */
 void rec_get_bytes(struct rec_reader *r, void *out, size_t n);
 #endif

@@ -264,19 +264,6 @@ static int tb_int(struct json_object *v, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
-/* The integer a client sent, to echo back, or null. json-c saturates what
- * does not fit 64 bits, so only values exact in any JSON reader (|x| <=
- * 2^53) are echoed: a saturated 2^64 must not come back as 2^64-1. */
-static struct json_object *tb_echo_int(struct json_object *v)
-{
-	int64_t x;
-
-	if (!v || !json_object_is_type(v, json_type_int))
-		return NULL;
-	x = json_object_get_int64(v);
-	return x >= -(1LL << 53) && x <= (1LL << 53) ? json_object_new_int64(x) : NULL;
-}
-
 /* A string member without NUL characters, or NULL. */
 static const char *tb_str(struct json_object *v)
 {
@@ -539,7 +526,7 @@ static int tb_item_apply(struct store *s, MDB_txn *txn, uint64_t game, uint64_t 
 	struct tb_match m;
 	struct tb_map old;
 	struct upload u;
-	int rc = 0;
+	int rc = 0, status;
 
 	it->result = it->err;
 	if (it->result)
@@ -559,17 +546,13 @@ static int tb_item_apply(struct store *s, MDB_txn *txn, uint64_t game, uint64_t 
 		it->result = TB_EINVALID;
 		goto out;
 	}
-	rc = tb_map_get(s, txn, game, m.id, (unsigned)it->index, &old);
-	if (rc == 0) {
-		int confirmed = old.status == TBM_CONFIRMED;
-		tb_map_free(&old);
-		if (confirmed) {
-			it->result = TB_EALREADY;
-			goto out;
-		}
-	} else if (rc != ARC_ENOENT) {
+	rc = tb_map_status(s, txn, game, m.id, (unsigned)it->index, &status);
+	if (rc == 0 && status == TBM_CONFIRMED) {
+		it->result = TB_EALREADY;
 		goto out;
 	}
+	if (rc && rc != ARC_ENOENT)
+		goto out;
 	rc = 0;
 	if (m.status != TBS_READY && m.status != TBS_IN_PROGRESS) {
 		it->result = TB_ESTATE;
@@ -628,35 +611,67 @@ static int tb_write_txn(struct store *s, MDB_txn *txn, void *arg)
 	return 0;
 }
 
-/* {success, submitted:[{matchId?, mapIndex, status, error?}], count} */
+/* The integer a client sent, echoed into b, or null. json-c saturates what
+ * does not fit 64 bits, so only values exact in any JSON reader (|x| <=
+ * 2^53) are echoed: a saturated 2^64 must not come back as 2^64-1. */
+static void tb_echo_int_to(struct buf *b, struct json_object *v)
+{
+	char d[24];
+	int64_t x;
+
+	if (!v || !json_object_is_type(v, json_type_int) || (x = json_object_get_int64(v)) < -(1LL << 53) ||
+	    x > (1LL << 53)) {
+		buf_add(b, "null", 4);
+		return;
+	}
+	buf_add(b, d, util_i64_dec(x, d));
+}
+
+/* {success, submitted:[{matchId?, mapIndex, status, error?}], count},
+ * written straight into the answer (a batch has up to 50 items: building
+ * and freeing a json-c tree for it cost more than confirming them). The
+ * bytes are those json-c printed: matchId is json-c's own text of the
+ * string the client sent. */
 static void tb_send_submitted(struct ctx *c, const struct tb_item *items, size_t n, int with_match)
 {
-	struct json_object *o = json_object_new_object(), *list = json_object_new_array();
+	struct buf *b = &c->resp->body;
 	size_t count = 0;
+	char d[24];
 
+	for (size_t i = 0; i < n; i++)
+		count += items[i].result == 0;
+	c->resp->status = 200;
+	c->resp->ctype = "application/json";
+	buf_reset(b);
+	buf_adds(b, count == n ? "{\"success\":true,\"submitted\":[" : "{\"success\":false,\"submitted\":[");
 	for (size_t i = 0; i < n; i++) {
 		const struct tb_item *it = &items[i];
-		struct json_object *e = json_object_new_object(), *v = NULL;
 		int is_obj = it->src && json_object_is_type(it->src, json_type_object);
+		struct json_object *v;
 
+		buf_adds(b, i ? ",{" : "{");
 		if (with_match) {
 			v = is_obj ? tb_field(it->src, "matchId") : NULL;
-			json_object_object_add(e, "matchId", v && json_object_is_type(v, json_type_string)
-								     ? json_object_get(v) : NULL);
+			buf_adds(b, "\"matchId\":");
+			buf_adds(b, v && json_object_is_type(v, json_type_string)
+					    ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+										JSON_C_TO_STRING_NOSLASHESCAPE)
+					    : "null");
+			buf_addc(b, ',');
 		}
-		v = is_obj ? tb_field(it->src, "mapIndex") : NULL;
-		json_object_object_add(e, "mapIndex", tb_echo_int(v));
-		json_object_object_add(e, "status", json_object_new_string(it->result ? "failed" : "confirmed"));
-		if (it->result)
-			json_object_object_add(e, "error", json_object_new_string(tb_code(it->result)));
-		else
-			count++;
-		json_object_array_add(list, e);
+		buf_adds(b, "\"mapIndex\":");
+		tb_echo_int_to(b, is_obj ? tb_field(it->src, "mapIndex") : NULL);
+		if (it->result) {
+			buf_adds(b, ",\"status\":\"failed\",\"error\":\"");
+			buf_adds(b, tb_code(it->result));
+			buf_adds(b, "\"}");
+		} else {
+			buf_adds(b, ",\"status\":\"confirmed\"}");
+		}
 	}
-	json_object_object_add(o, "success", json_object_new_boolean(count == n));
-	json_object_object_add(o, "submitted", list);
-	json_object_object_add(o, "count", json_object_new_int64((int64_t)count));
-	tb_send(c, 200, o);
+	buf_adds(b, "],\"count\":");
+	buf_add(b, d, util_u64_dec(count, d));
+	buf_addc(b, '}');
 }
 
 /* ---- POST /game/matches/batch-scores ---- */
