@@ -221,6 +221,54 @@ def test_import_refuses_what_it_cannot_take_whole(tmp_path):
         assert message in p.stderr, (name, p.stderr)
 
 
+def test_import_takes_records_in_any_json_shape_the_same(tmp_path):
+    """import reads export's own record lines without json-c and any other
+    JSON shape with it: both must give the same database and errors."""
+    with Stack(workers=1) as s:
+        varied_data(s)
+        a = tmp_path / "a.jsonl"
+        ctl(s.data_dir, "export", a)
+        src_dump = mdb_dump(s.data_dir)
+    lines = a.read_text().splitlines(keepends=True)
+    rec = [i for i, ln in enumerate(lines) if '"key"' in ln]
+    assert len(rec) >= 6
+    other = list(lines)
+    for n, i in enumerate(rec):
+        r = json.loads(lines[i])
+        if n % 3 == 0:      # other key order and spacing
+            other[i] = '{ "value" : "%s", "key" : "%s", "db" : "%s" }\n' % (r["value"], r["key"], r["db"])
+        elif n % 3 == 1:    # the export's shape, hex digits escaped (json-c decodes them)
+            k = r["key"]
+            other[i] = '{"db":"%s","key":"\\u00%02x%s","value":"%s"}\n' % (r["db"], ord(k[0]), k[1:], r["value"])
+    b = tmp_path / "b"
+    f = tmp_path / "other.jsonl"
+    f.write_text("".join(other))
+    out = ctl_json(b, "import", f)
+    assert out["records"] == len(rec)
+    assert mdb_dump(b) == src_dump
+
+    # The export's own shape with what only the fast reader sees: the same
+    # messages as through json-c.
+    first = rec[0]
+    r = json.loads(lines[first])
+    cases = {
+        "upper": '{"db":"%s","key":"%s","value":"%s"}\n' % (r["db"], "A" + r["key"][1:], r["value"]),
+        "odd": '{"db":"%s","key":"%s","value":"%s"}\n' % (r["db"], r["key"], r["value"] + "0"),
+        "section": '{"db":"%s","key":"%s","value":"%s"}\n' % ("zz" + r["db"], r["key"], r["value"]),
+        "empty": '{"db":"%s","key":"","value":"%s"}\n' % (r["db"], r["value"]),
+    }
+    want = {"upper": "the key is not lowercase hex", "odd": "the value is not lowercase hex",
+            "section": "a record outside its database's section", "empty": "a key must be 1 to 511 bytes"}
+    for name, line in cases.items():
+        for spaced in (False, True):
+            text = line.replace('":"', '": "') if spaced else line
+            g = tmp_path / f"{name}{spaced}.jsonl"
+            g.write_text("".join(lines[:first]) + text + "".join(lines[first + 1:]))
+            p = ctl(tmp_path / f"db-{name}{spaced}", "import", g, check=False)
+            assert p.returncode == 1, (name, spaced)
+            assert p.stderr.startswith(f"arcadectl: import: line {first + 1}: {want[name]}\n"), (name, spaced, p.stderr)
+
+
 def test_stats_reports_the_database(tmp_path):
     with Stack(workers=2) as s:
         gj_scores_checks(s, "stats")
