@@ -369,6 +369,19 @@ def expect_ok(stack, target, method="GET", body=None, headers=None, want='"succe
     return r
 
 
+def mm_patch_setup(stack, appkey):
+    """A MeshMap player in a game session: the PATCH target, body and headers
+    that set its score."""
+    h = {"x-app-api-key": appkey, "Content-Type": "application/json"}
+    pl = json.loads(expect_ok(stack, "/api/v1/apps/players", "POST", json.dumps({"displayName": "p1"}),
+                              h, want=None).text)
+    ses = json.loads(expect_ok(stack, "/api/v1/apps/game-sessions", "POST", json.dumps({"name": "s"}),
+                               h, want=None).text)
+    expect_ok(stack, f"/api/v1/apps/game-sessions/{ses['id']}/players", "POST",
+              json.dumps({"playerId": pl["id"]}), h, want=None)
+    return (f"/api/v1/apps/game-sessions/{ses['id']}/players/{pl['id']}", json.dumps({"score": 4242}), h)
+
+
 # --------------------------------------------------------------------------
 # the run
 # --------------------------------------------------------------------------
@@ -445,15 +458,7 @@ def run(tmp, results, notes):
             results.append(r)
             notes["batch_maps"] = r["requests"] * 50
         if wanted("patch"):
-            h = {"x-app-api-key": appkey, "Content-Type": "application/json"}
-            pl = json.loads(expect_ok(s, "/api/v1/apps/players", "POST", json.dumps({"displayName": "p1"}),
-                                      h, want=None).text)
-            ses = json.loads(expect_ok(s, "/api/v1/apps/game-sessions", "POST", json.dumps({"name": "s"}),
-                                       h, want=None).text)
-            expect_ok(s, f"/api/v1/apps/game-sessions/{ses['id']}/players", "POST",
-                      json.dumps({"playerId": pl["id"]}), h, want=None)
-            target = f"/api/v1/apps/game-sessions/{ses['id']}/players/{pl['id']}"
-            body = json.dumps({"score": 4242})
+            target, body, h = mm_patch_setup(s, appkey)
             expect_ok(s, target, "PATCH", body, h, want='"score":4242')
             script = write_script(tmp, "patch", f'wrk.method = "PATCH"\nwrk.body = {json.dumps(body)}\n'
                                                 f"wrk.headers = {lua_headers(h)}\n")

@@ -28,8 +28,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import bench  # noqa: E402
-from bench import BenchStack, ctl, load, new_data, gj_target, expect_ok  # noqa: E402
+from bench import BenchStack, ctl, load, new_data, gj_target, mm_patch_setup  # noqa: E402
 
 N = int(os.environ.get("PROFILE_N", "300"))
 ONLY = set(filter(None, os.environ.get("PROFILE_ONLY", "").split(",")))
@@ -117,17 +116,9 @@ def batch_reqs(first, key):
 
 
 def patch_reqs(key):
-    h = {"x-app-api-key": key, "Content-Type": "application/json"}
-
     def gen(s):
-        pl = json.loads(expect_ok(s, "/api/v1/apps/players", "POST", json.dumps({"displayName": "p1"}),
-                                  h, want=None).text)
-        ses = json.loads(expect_ok(s, "/api/v1/apps/game-sessions", "POST", json.dumps({"name": "s"}),
-                                   h, want=None).text)
-        expect_ok(s, f"/api/v1/apps/game-sessions/{ses['id']}/players", "POST",
-                  json.dumps({"playerId": pl["id"]}), h, want=None)
-        t = f"/api/v1/apps/game-sessions/{ses['id']}/players/{pl['id']}"
-        return [("PATCH", t, json.dumps({"score": 4242}), h, '"score":4242')] * N
+        t, body, h = mm_patch_setup(s, key)
+        return [("PATCH", t, body, h, '"score":4242')] * N
     return gen
 
 
