@@ -46,19 +46,6 @@ int tb_id_parse(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
-void tb_iso8601(uint64_t ms, char out[32])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	out[0] = '\0';
-	if (!gmtime_r(&t, &tm) || strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
-		return;
-	snprintf(out + 19, 13, ".%03uZ", (unsigned)(ms % 1000));
-}
-
-/* ---- cursor helpers ---- */
-
 /* ---- teams ---- */
 
 static void tb_team_key(struct key *k, uint64_t game, uint64_t id)

@@ -58,8 +58,6 @@ int tb_status_parse(const char *s);
 /* A match or team id as text: 1 to 19 decimal digits, no leading zero, not
  * zero. 0 and *out set, or -1 (callers answer "not found"). */
 int tb_id_parse(const char *s, size_t n, uint64_t *out);
-/* ms since the epoch as ISO 8601 UTC with milliseconds: 2024-05-01T12:00:00.000Z */
-void tb_iso8601(uint64_t ms, char out[32]);
 
 int tb_team_create(struct store *s, MDB_txn *txn, struct tb_team *t);
 int tb_team_get(struct store *s, MDB_txn *txn, uint64_t game, uint64_t id, struct tb_team *out);

@@ -61,17 +61,18 @@ void mm_js_str_or_null(struct buf *b, const char *s)
 
 void mm_js_id(struct buf *b, uint64_t id)
 {
-	buf_printf(b, "\"%llu\"", (unsigned long long)id);
+	char d[24];
+	buf_addc(b, '"');
+	buf_add(b, d, util_u64_dec(id, d));
+	buf_addc(b, '"');
 }
 
 void mm_js_time(struct buf *b, uint64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	buf_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		   tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+	char t[32];
+	buf_addc(b, '"');
+	buf_add(b, t, util_iso8601(ms, t));
+	buf_addc(b, '"');
 }
 
 /* Numbers as JavaScript's Number.prototype.toString writes them: the
@@ -90,6 +91,11 @@ void mm_js_num(struct buf *b, double d)
 	if (d < 0) {
 		buf_addc(b, '-');
 		d = -d;
+	}
+	if (d < 9007199254740992.0 && d == (double)(uint64_t)d) {
+		/* A whole number below 2^53 (most scores): its digits, exactly. */
+		buf_add(b, digits, util_u64_dec((uint64_t)d, digits));
+		return;
 	}
 	for (int p = 1; p <= 17; p++) {
 		snprintf(e, sizeof(e), "%.*e", p - 1, d);

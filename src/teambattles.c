@@ -106,7 +106,7 @@ static struct json_object *tb_time(uint64_t ms)
 
 	if (!ms)
 		return NULL;
-	tb_iso8601(ms, b);
+	util_iso8601(ms, b);
 	return json_object_new_string(b);
 }
 

@@ -268,6 +268,47 @@ size_t util_i64_dec(int64_t v, char *out)
 	return 1 + util_u64_dec(-(uint64_t)v, out + 1); /* INT64_MIN included */
 }
 
+/* Two digits of v (0-99) at out. */
+static void util_dec2(unsigned v, char *out)
+{
+	out[0] = (char)('0' + v / 10 % 10);
+	out[1] = (char)('0' + v % 10);
+}
+
+size_t util_iso8601(uint64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	unsigned y;
+
+	if (!gmtime_r(&t, &tm))
+		return (size_t)(out[0] = '\0');
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
+		return (size_t)snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+					tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+					(unsigned)(ms % 1000));
+	/* Without printf: every MeshMap and TeamBattles answer carries a few. */
+	y = (unsigned)(tm.tm_year + 1900);
+	util_dec2(y / 100, out);
+	util_dec2(y % 100, out + 2);
+	out[4] = '-';
+	util_dec2((unsigned)tm.tm_mon + 1, out + 5);
+	out[7] = '-';
+	util_dec2((unsigned)tm.tm_mday, out + 8);
+	out[10] = 'T';
+	util_dec2((unsigned)tm.tm_hour, out + 11);
+	out[13] = ':';
+	util_dec2((unsigned)tm.tm_min, out + 14);
+	out[16] = ':';
+	util_dec2((unsigned)tm.tm_sec, out + 17);
+	out[19] = '.';
+	out[20] = (char)('0' + ms % 1000 / 100);
+	util_dec2((unsigned)(ms % 100), out + 21);
+	out[23] = 'Z';
+	out[24] = '\0';
+	return 24;
+}
+
 void util_hex(const unsigned char *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

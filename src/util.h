@@ -41,6 +41,9 @@ int util_parse_rate(const char *s, double *cap, double *per_sec);
  * number, and answers print many. */
 size_t util_u64_dec(uint64_t v, char *out);
 size_t util_i64_dec(int64_t v, char *out);
+/* ms since the epoch as ISO 8601 UTC with milliseconds, 2024-05-01T12:00:00.000Z
+ * (24 characters up to the year 9999); returns the length. */
+size_t util_iso8601(uint64_t ms, char out[32]);
 
 int util_utf8_valid(const char *s, size_t n);
 void util_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
