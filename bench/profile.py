@@ -7,9 +7,10 @@ each scenario this starts one arcaded process (`--workers 0`) under
 `valgrind --tool=callgrind` behind nginx, deployed as bench/bench.py deploys
 it (rate limits on, never refusing; `--sync off`), sends the scenario's
 request PROFILE_N times, stops it, and prints the instructions counted inside
-`worker_serve` (one request, from its parameters to its answer written out)
-per request, with the functions that cost the most, exclusive and
-inclusive. FastCGI's accept, the kernel, nginx and the client are not
+`worker_serve` (one request, from its parameters to its answer written out):
+callgrind writes one dump per request, the figure is the median over the
+scenario's requests, and the functions that cost the most in that median
+request are listed, exclusive and inclusive. FastCGI's accept, the kernel, nginx and the client are not
 counted: this measures arcaded's own code and the libraries it calls.
 
 Environment: PROFILE_N (requests per scenario, 300), PROFILE_ONLY
@@ -41,24 +42,39 @@ def grind(out, data_dir):
     """A stack whose single arcaded process runs under callgrind, collecting
     only inside worker_serve."""
     wrapper = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
-               "--toggle-collect=worker_serve", "--quiet"]
+               "--toggle-collect=worker_serve", "--dump-after=worker_serve", "--quiet"]
     return BenchStack(data_dir=data_dir, workers=0, start_timeout=120, wrapper=wrapper,
                       arcaded_args=["--sync", "off"])
 
 
 def annotate(out, inclusive):
-    p = subprocess.run(["callgrind_annotate", f"--inclusive={'yes' if inclusive else 'no'}", out],
+    p = subprocess.run(["callgrind_annotate", "--threshold=100", f"--inclusive={'yes' if inclusive else 'no'}", out],
                        capture_output=True, text=True, check=True)
     return p.stdout
 
 
 def report(name, out, n):
-    excl = annotate(out, False)
-    m = re.search(r"^([\d,]+) +\(100\.0%\) +PROGRAM TOTALS", excl, re.M) or \
-        re.search(r"^([\d,]+) +PROGRAM TOTALS", excl, re.M)
-    total = int(m.group(1).replace(",", ""))
-    print(f"\n== {name}: {total / n:,.0f} instructions per request ({n} requests)")
-    for title, text in (("exclusive", excl), ("inclusive", annotate(out, True))):
+    """callgrind dumps a file after every worker_serve (out.1, out.2, ...):
+    one per request. The last n are the scenario's; the median of their
+    counts is the figure (the first requests of a process also pay for
+    warming caches of its own), and the request with that count is the one
+    broken down."""
+    dumps = []
+    for f in os.listdir(os.path.dirname(out)):
+        m = re.fullmatch(re.escape(os.path.basename(out)) + r"\.(\d+)", f)
+        if m:
+            path = os.path.join(os.path.dirname(out), f)
+            with open(path) as fh:
+                ir = int(re.search(r"^summary: (\d+)$", fh.read(), re.M).group(1))
+            dumps.append((int(m.group(1)), ir, path))
+    dumps = sorted(dumps)[-n:]
+    ranked = sorted(dumps, key=lambda d: d[1])
+    _, median, path = ranked[len(ranked) // 2]
+    excl = annotate(path, False)
+    print(f"\n== {name}: {median:,} instructions per request (median of {len(dumps)} requests; "
+          f"{ranked[0][1]:,} to {ranked[-1][1]:,})")
+    n = 1       # the breakdown below is of that one request
+    for title, text in (("exclusive", excl), ("inclusive", annotate(path, True))):
         print(f"   {title}:")
         seen, shown = set(), 0
         for ln in text.splitlines():
@@ -67,8 +83,8 @@ def report(name, out, n):
                 continue
             fn = re.sub(r"^\S*:", "", m.group(3).split(" [")[0])
             # callgrind lists a function once per object file; the frames
-            # above worker_serve are the whole count, not information.
-            if fn in seen or fn in ("main", "(below main)", "worker_run") or fn.startswith("__libc_start") \
+            # above worker_serve hold the whole count, not information.
+            if fn in seen or (m.group(2) == "100.0" and fn != "worker_serve") \
                     or (title == "inclusive" and fn.startswith("0x")):
                 continue
             seen.add(fn)
@@ -76,7 +92,7 @@ def report(name, out, n):
             shown += 1
             if shown == TOP:
                 break
-    return total / n
+    return median
 
 
 def run_scenario(tmp, name, data_dir, requests):
