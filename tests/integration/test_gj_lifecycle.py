@@ -1,7 +1,9 @@
 """Durability across a restart on the same data directory, and the worker
 pool: a killed worker is replaced, workers follow the master."""
 
+import calendar
 import os
+import re
 import signal
 import time
 
@@ -93,3 +95,27 @@ def test_workers_exit_when_master_dies():
                 if pid_alive(w):
                     os.kill(w, signal.SIGKILL)
         assert gone, "workers kept running after the master was killed"
+
+
+def test_log_lines_carry_the_pid_of_the_process_that_wrote_them():
+    """Each line: UTC time with milliseconds, [pid], level, message. Workers
+    keep their pid between lines, so a forked worker must not go on
+    printing its master's."""
+    line = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z \[(\d+)\] (error|warn|info|debug): (.*)$")
+    with Stack(workers=2) as s:
+        g = new_gj(s, "logs")
+        for i in range(6):
+            g.add_guest(f"l{i}", i)
+        workers = set(s.worker_pids())
+        master = s.arcaded_pid
+        lines = [line.match(ln) for ln in s.log().splitlines() if ln.strip()]
+    assert all(lines), s.log()
+    requests = [m for m in lines if m.group(4).startswith("GET /api/game/v1_2/scores/add/ 200 ")]
+    assert len(requests) == 6, s.log()
+    assert {int(m.group(2)) for m in requests} <= workers, (workers, s.log())
+    started = [m for m in lines if m.group(4).startswith("pool: master ")]
+    assert started and int(started[0].group(2)) == master
+    assert started[0].group(4).startswith(f"pool: master {master}, 2 workers")
+    # The stamp is UTC (now, within a minute).
+    last = calendar.timegm(time.strptime(lines[-1].group(1).split(".")[0], "%Y-%m-%dT%H:%M:%S"))
+    assert abs(last - time.time()) < 60, lines[-1].group(0)
