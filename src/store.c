@@ -33,7 +33,9 @@ int store_err(int rc)
 
 /* Commits txn with the durability the store was opened with. A write
  * transaction that changed nothing commits nothing (LMDB writes no meta
- * page and its id is used again): then there is nothing to wait for. */
+ * page and its id is used again): then there is nothing to wait for. If
+ * another process commits that id before mdb_env_info looks, this waits
+ * for its sync as well: one wait too many, never one too few. */
 static int store_commit(struct store *s, MDB_txn *txn)
 {
 	uint64_t id = (uint64_t)mdb_txn_id(txn);
@@ -46,37 +48,72 @@ static int store_commit(struct store *s, MDB_txn *txn)
 	return rc;
 }
 
-static int store_open_dbis(struct store *s)
+static const struct { const char *name; size_t off; } store_dbis[] = {
+	{ "rec", offsetof(struct store, rec) },
+	{ "idx", offsetof(struct store, idx) },
+	{ "cnt", offsetof(struct store, cnt) },
+	{ "meta", offsetof(struct store, meta) },
+};
+
+static const MDB_val store_schema_key = { 6, "schema" };
+
+/* Opens the named databases in txn, creating them when create is set. */
+static int store_dbis_in(struct store *s, MDB_txn *txn, unsigned create)
 {
-	static const struct { const char *name; size_t off; } dbis[] = {
-		{ "rec", offsetof(struct store, rec) },
-		{ "idx", offsetof(struct store, idx) },
-		{ "cnt", offsetof(struct store, cnt) },
-		{ "meta", offsetof(struct store, meta) },
-	};
+	for (size_t i = 0; i < sizeof(store_dbis) / sizeof(store_dbis[0]); i++) {
+		MDB_dbi *d = (MDB_dbi *)((char *)s + store_dbis[i].off);
+		int rc = mdb_dbi_open(txn, store_dbis[i].name, create, d);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* An existing store is opened in a read transaction: a worker starting
+ * neither takes the writer lock nor waits for a sync. (A write transaction
+ * that changed nothing cannot tell afterwards that it changed nothing when
+ * another process commits the same id at once; see store_commit.) */
+static int store_open_existing(struct store *s)
+{
 	MDB_txn *txn;
-	int rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
+	MDB_val v;
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
 
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < sizeof(dbis) / sizeof(dbis[0]); i++) {
-		MDB_dbi *d = (MDB_dbi *)((char *)s + dbis[i].off);
-		rc = mdb_dbi_open(txn, dbis[i].name, s->readonly ? 0 : MDB_CREATE, d);
-		if (rc)
-			goto fail;
+	rc = store_dbis_in(s, txn, 0);
+	if (rc == 0 && !s->readonly)
+		rc = mdb_get(txn, s->meta, (MDB_val *)&store_schema_key, &v);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return rc;
 	}
-	if (!s->readonly) {
-		MDB_val k = { 6, "schema" }, v;
-		unsigned char ver[8];
-		key_put_u64(ver, STORE_SCHEMA);
-		v.mv_size = 8;
-		v.mv_data = ver;
-		rc = mdb_put(txn, s->meta, &k, &v, MDB_NOOVERWRITE);
-		if (rc == MDB_KEYEXIST)
-			rc = 0;
-		if (rc)
-			goto fail;
-	}
+	return mdb_txn_commit(txn); /* keeps the handles */
+}
+
+static int store_open_dbis(struct store *s)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	unsigned char ver[8];
+	int rc = store_open_existing(s);
+
+	if (rc != MDB_NOTFOUND || s->readonly)
+		return rc;
+	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return rc;
+	rc = store_dbis_in(s, txn, MDB_CREATE);
+	if (rc)
+		goto fail;
+	key_put_u64(ver, STORE_SCHEMA);
+	v.mv_size = 8;
+	v.mv_data = ver;
+	rc = mdb_put(txn, s->meta, (MDB_val *)&store_schema_key, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		rc = 0;
+	if (rc)
+		goto fail;
 	return store_commit(s, txn);
 fail:
 	mdb_txn_abort(txn);

@@ -72,6 +72,56 @@ static int open_full(struct store *s)
 	return store_open(s, &o);
 }
 
+/* A child holds a write transaction open while the parent opens the store:
+ * opening an existing store must not take the writer lock (a worker that
+ * starts during a long write, an import, would stall) nor wait for a sync. */
+static void open_beside_a_writer(void)
+{
+	int ready[2], done[2];
+	char c = 0;
+	struct store s;
+	struct commit_stats a, b;
+	pid_t pid;
+
+	if (pipe(ready) || pipe(done)) {
+		CHECK_MSG(0, "pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct store cs;
+		MDB_txn *txn;
+		close(done[1]); /* the parent's end: its death reads as EOF here */
+		close(ready[0]);
+		if (open_full(&cs) || mdb_txn_begin(cs.env, NULL, 0, &txn))
+			_exit(2);
+		if (write(ready[1], "r", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(3);
+		mdb_txn_abort(txn);
+		store_close(&cs);
+		_exit(0);
+	}
+	CHECK_MSG(read(ready[0], &c, 1) == 1, "the child holds a write transaction");
+	alarm(10); /* a blocked open ends the program: the check fails */
+	if (CHECK_EQ_INT_MSG(open_full(&s), ARC_OK, "an existing store opens while another process writes")) {
+		alarm(0);
+		commit_stats(s.commit, &a);
+		store_close(&s);
+		CHECK_EQ_INT(open_full(&s), ARC_OK);
+		commit_stats(s.commit, &b);
+		CHECK_EQ_U64_MSG(b.waits, a.waits, "opening an existing store waits for no sync");
+		store_close(&s);
+	}
+	alarm(0);
+	CHECK_MSG(write(done[1], "d", 1) == 1, "the child is told to finish");
+	{
+		int status;
+		CHECK_MSG(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "the writer ended cleanly");
+	}
+	close(ready[0]), close(ready[1]), close(done[0]), close(done[1]);
+}
+
 static void rm_tmp(void)
 {
 	DIR *d = opendir(tmpdir);
@@ -113,6 +163,9 @@ int main(void)
 	commit_stats(s.commit, &st1);
 	CHECK_EQ_U64_MSG(st1.waits, st0.waits, "a write that changed nothing does not wait for a sync");
 	store_close(&s);
+
+	check_section("opening an existing store");
+	open_beside_a_writer();
 
 	check_section("concurrent writers");
 	for (int w = 0; w < PROCS; w++) {
