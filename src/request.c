@@ -221,6 +221,14 @@ const char *req_param(const struct req *r, const char *name)
 	return NULL;
 }
 
+int req_json_valid(const struct req *r)
+{
+	if (!r->body_len || memchr(r->body, '\0', r->body_len) || !util_utf8_valid(r->body, r->body_len) ||
+	    !json_check(r->body, r->body_len, REQ_JSON_DEPTH))
+		return ARC_EJSON;
+	return 0;
+}
+
 int req_parse_json(struct req *r)
 {
 	struct json_tokener *tok;
@@ -228,8 +236,7 @@ int req_parse_json(struct req *r)
 
 	if (r->json)
 		return 0;
-	if (!r->body_len || memchr(r->body, '\0', r->body_len) || !util_utf8_valid(r->body, r->body_len) ||
-	    !json_check(r->body, r->body_len, REQ_JSON_DEPTH))
+	if (req_json_valid(r))
 		return ARC_EJSON;
 	tok = json_tokener_new_ex(REQ_JSON_DEPTH);
 	if (!tok)

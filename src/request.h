@@ -54,6 +54,9 @@ int req_decode_pairs(struct req *r, const char *s, size_t n);
 int req_parse_params(struct req *r);
 /* The last value of a parameter (PHP semantics), or NULL. */
 const char *req_param(const struct req *r, const char *name);
+/* 0 when the body is one JSON value that req_parse_json takes (strict
+ * RFC 8259, UTF-8, no NUL, depth-limited), else ARC_EJSON. */
+int req_json_valid(const struct req *r);
 /* Parses the body as JSON (depth-limited) into r->json. */
 int req_parse_json(struct req *r);
 /* Percent-decodes n bytes into a new string; '+' becomes ' ' if plus. */
