@@ -5,6 +5,7 @@
  * docs/teambattles.md records the choices the design leaves open. */
 #include "config.h"
 #include "teambattles.h"
+#include "tb_plain.h"
 #include "apikeys.h"
 #include "errors.h"
 #include "games.h"
@@ -345,7 +346,11 @@ static int tb_url_ok(const char *s)
 /* ---- one map score from JSON ---- */
 
 struct tb_item {
-	struct json_object *src;
+	/* What the answer echoes: matchId's JSON text (NULL: null; quote: the
+	 * text is the value, to be put in quotes) and mapIndex (if has_index). */
+	const char *echo_match;
+	int echo_quote, echo_has_index;
+	int64_t echo_index;
 	int err;        /* a field error found before the transaction, or 0 */
 	uint64_t match;
 	uint64_t index;
@@ -424,48 +429,90 @@ static int tb_parse_stats(struct json_object *v, struct tb_item *it)
 	return 0;
 }
 
+/* The checks of an item's five values, whichever reader found them (json-c
+ * or tb_plain). match is NULL when matchId is a string no id can be.
+ * Returns -1 (invalid), or what the item's error is once its optional
+ * members are read too: 0, or TB_EMATCH for an id that cannot exist. */
+static int tb_item_accept(struct tb_item *it, unsigned keys, const char *match, int64_t index, const char *map_id,
+			  int64_t cs, int64_t os)
+{
+	int bad_id = (keys & TBI_MATCH) && (!match || tb_id_parse(match, strlen(match), &it->match) < 0);
+
+	if (index < 0 || !map_id || !name_valid(map_id) || cs < 0 || cs > TB_SCORE_MAX || os < 0 ||
+	    os > TB_SCORE_MAX)
+		return -1;
+	if (keys & TBI_INDEX)
+		it->index = (uint64_t)index;
+	it->map_id = map_id;
+	it->cs = (unsigned)cs;
+	it->os = (unsigned)os;
+	return bad_id ? TB_EMATCH : 0;
+}
+
+/* The answer echoes matchId as json-c prints the string the client sent,
+ * and mapIndex when it is a whole number every JSON reader holds exactly
+ * (json-c saturates what does not fit 64 bits: a saturated 2^64 must not
+ * come back as 2^64-1). */
+static void tb_item_echo(struct tb_item *it, struct json_object *o)
+{
+	struct json_object *v = tb_field(o, "matchId");
+	int64_t x;
+
+	if (v && json_object_is_type(v, json_type_string))
+		it->echo_match =
+			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	v = tb_field(o, "mapIndex");
+	if (v && json_object_is_type(v, json_type_int) && (x = json_object_get_int64(v)) >= -(1LL << 53) &&
+	    x <= (1LL << 53)) {
+		it->echo_has_index = 1;
+		it->echo_index = x;
+	}
+}
+
 static void tb_item_parse(struct tb_item *it, struct json_object *o, unsigned keys)
 {
 	struct json_object *v;
-	int64_t x;
-	int bad_id = 0;
+	const char *match = NULL;
+	int64_t index = 0, cs, os;
+	int err;
 
-	it->src = o;
 	it->err = TB_EINVALID;
 	if (!o || !json_object_is_type(o, json_type_object))
 		return;
+	tb_item_echo(it, o);
 	if (keys & TBI_MATCH) {
-		const char *id = tb_str(tb_field(o, "matchId"));
 		v = tb_field(o, "matchId");
 		if (!v || !json_object_is_type(v, json_type_string))
 			return;
-		if (!id || tb_id_parse(id, strlen(id), &it->match) < 0)
-			bad_id = 1;
+		match = tb_str(v);
 	}
-	if (keys & TBI_INDEX) {
-		if (tb_int(tb_field(o, "mapIndex"), 0, INT64_MAX, &x) < 0)
-			return;
-		it->index = (uint64_t)x;
-	}
-	it->map_id = tb_str(tb_field(o, "mapId"));
-	if (!it->map_id || !name_valid(it->map_id))
+	if (((keys & TBI_INDEX) && tb_int(tb_field(o, "mapIndex"), 0, INT64_MAX, &index) < 0) ||
+	    tb_int(tb_field(o, "creatorTeamScore"), INT64_MIN, INT64_MAX, &cs) < 0 ||
+	    tb_int(tb_field(o, "opponentTeamScore"), INT64_MIN, INT64_MAX, &os) < 0 ||
+	    (err = tb_item_accept(it, keys, match, index, tb_str(tb_field(o, "mapId")), cs, os)) < 0)
 		return;
-	if (tb_int(tb_field(o, "creatorTeamScore"), 0, TB_SCORE_MAX, &x) < 0)
-		return;
-	it->cs = (unsigned)x;
-	if (tb_int(tb_field(o, "opponentTeamScore"), 0, TB_SCORE_MAX, &x) < 0)
-		return;
-	it->os = (unsigned)x;
 	if (tb_parse_urls(tb_field(o, "screenshotUrls"), it) < 0 ||
 	    tb_parse_sids(tb_field(o, "screenshotStorageIds"), it) < 0 ||
 	    tb_parse_stats(tb_field(o, "playerStats"), it) < 0)
 		return;
-	it->err = bad_id ? TB_EMATCH : 0;
+	it->err = err;
+}
+
+/* An item of a plain body (tb_plain.h): the five values, nothing optional. */
+static void tb_item_plain(struct tb_item *it, const struct tb_plain *p)
+{
+	int err = tb_item_accept(it, TBI_MATCH | TBI_INDEX, p->match_id, p->index, p->map_id, p->cs, p->os);
+
+	it->echo_match = p->match_id;
+	it->echo_quote = 1;
+	it->echo_has_index = 1; /* at most 15 digits: always exact */
+	it->echo_index = p->index;
+	it->err = err < 0 ? TB_EINVALID : err;
 }
 
 static void tb_items_free(struct tb_item *items, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; items && i < n; i++) {
 		free(items[i].stats);
 		free(items[i].urls);
 		free(items[i].sids_json);
@@ -611,22 +658,6 @@ static int tb_write_txn(struct store *s, MDB_txn *txn, void *arg)
 	return 0;
 }
 
-/* The integer a client sent, echoed into b, or null. json-c saturates what
- * does not fit 64 bits, so only values exact in any JSON reader (|x| <=
- * 2^53) are echoed: a saturated 2^64 must not come back as 2^64-1. */
-static void tb_echo_int_to(struct buf *b, struct json_object *v)
-{
-	char d[24];
-	int64_t x;
-
-	if (!v || !json_object_is_type(v, json_type_int) || (x = json_object_get_int64(v)) < -(1LL << 53) ||
-	    x > (1LL << 53)) {
-		buf_add(b, "null", 4);
-		return;
-	}
-	buf_add(b, d, util_i64_dec(x, d));
-}
-
 /* {success, submitted:[{matchId?, mapIndex, status, error?}], count},
  * written straight into the answer (a batch has up to 50 items: building
  * and freeing a json-c tree for it cost more than confirming them). The
@@ -646,21 +677,20 @@ static void tb_send_submitted(struct ctx *c, const struct tb_item *items, size_t
 	buf_adds(b, count == n ? "{\"success\":true,\"submitted\":[" : "{\"success\":false,\"submitted\":[");
 	for (size_t i = 0; i < n; i++) {
 		const struct tb_item *it = &items[i];
-		int is_obj = it->src && json_object_is_type(it->src, json_type_object);
-		struct json_object *v;
 
 		buf_adds(b, i ? ",{" : "{");
 		if (with_match) {
-			v = is_obj ? tb_field(it->src, "matchId") : NULL;
 			buf_adds(b, "\"matchId\":");
-			buf_adds(b, v && json_object_is_type(v, json_type_string)
-					    ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-										JSON_C_TO_STRING_NOSLASHESCAPE)
-					    : "null");
-			buf_addc(b, ',');
+			if (it->echo_quote)
+				buf_addc(b, '"');
+			buf_adds(b, it->echo_match ? it->echo_match : "null");
+			buf_adds(b, it->echo_quote ? "\"," : ",");
 		}
 		buf_adds(b, "\"mapIndex\":");
-		tb_echo_int_to(b, is_obj ? tb_field(it->src, "mapIndex") : NULL);
+		if (it->echo_has_index)
+			buf_add(b, d, util_i64_dec(it->echo_index, d));
+		else
+			buf_adds(b, "null");
 		if (it->result) {
 			buf_adds(b, ",\"status\":\"failed\",\"error\":\"");
 			buf_adds(b, tb_code(it->result));
@@ -676,36 +706,69 @@ static void tb_send_submitted(struct ctx *c, const struct tb_item *items, size_t
 
 /* ---- POST /game/matches/batch-scores ---- */
 
+/* The items of a batch body: by tb_plain when the body has the plain shape
+ * (its copy, where the strings end, is *text), else through json-c.
+ * Returns 0, or the error to answer with and *why its details. */
+static int tb_batch_items(struct ctx *c, struct tb_write *w, char **text, const char **why)
+{
+	struct tb_plain plain[TB_MAX_ITEMS];
+	struct json_object *body, *arr = NULL;
+	int np = -1;
+
+	if (c->req->body_len) {
+		*text = xmalloc(c->req->body_len);
+		memcpy(*text, c->req->body, c->req->body_len);
+		np = tb_plain_read(*text, c->req->body_len, plain, TB_MAX_ITEMS);
+	}
+	if (np > 0) {
+		w->n = (size_t)np;
+		w->items = xcalloc(w->n, sizeof(*w->items));
+		for (size_t i = 0; i < w->n; i++)
+			tb_item_plain(&w->items[i], &plain[i]);
+		return 0;
+	}
+	if (!(body = tb_body(c))) {
+		*why = "the body must be a JSON object";
+		return TB_EINVALID;
+	}
+	json_object_object_get_ex(body, "items", &arr);
+	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) < 1 ||
+	    json_object_array_length(arr) > TB_MAX_ITEMS) {
+		*why = "items must be an array of 1 to 50 map scores";
+		return TB_ENUM_ITEMS;
+	}
+	w->n = json_object_array_length(arr);
+	w->items = xcalloc(w->n, sizeof(*w->items));
+	for (size_t i = 0; i < w->n; i++)
+		tb_item_parse(&w->items[i], json_object_array_get_idx(arr, i), TBI_MATCH | TBI_INDEX);
+	return 0;
+}
+
 int tb_batch_scores(struct ctx *c)
 {
 	struct tb_call t;
-	struct tb_write w;
-	struct json_object *body, *arr = NULL;
+	struct tb_write w = { &t, NULL, 0 };
 	const struct conf_rate *rate;
-	size_t n;
-	int rc;
+	const char *why = NULL;
+	char *text = NULL;
+	int rc, err;
 
 	if ((rc = tb_begin(c, &t, PERM_GAME_SCORES, LVL_WRITE, -1, 0)))
 		return rc;
-	if (!(body = tb_body(c)))
-		return tb_fail(c, TB_EINVALID, "the body must be a JSON object");
-	json_object_object_get_ex(body, "items", &arr);
-	if (!json_object_is_type(arr, json_type_array) || (n = json_object_array_length(arr)) < 1 ||
-	    n > TB_MAX_ITEMS)
-		return tb_fail(c, TB_ENUM_ITEMS, "items must be an array of 1 to 50 map scores");
+	if ((err = tb_batch_items(c, &w, &text, &why))) {
+		rc = tb_fail(c, err, why);
+		goto out;
+	}
 	/* The whole batch fits in the bucket or nothing is written. */
 	rate = t.key.batch_rate.cap > 0 ? &t.key.batch_rate : &c->cfg->rate_batch;
-	if ((rc = rl_take(c, "batch", t.key_id, rate, (double)n)))
-		return rc;
-	w.t = &t;
-	w.n = n;
-	w.items = xcalloc(n, sizeof(*w.items));
-	for (size_t i = 0; i < n; i++)
-		tb_item_parse(&w.items[i], json_object_array_get_idx(arr, i), TBI_MATCH | TBI_INDEX);
+	if ((rc = rl_take(c, "batch", t.key_id, rate, (double)w.n)))
+		goto out;
 	rc = store_write(c->store, tb_write_txn, &w);
 	if (rc == 0)
-		tb_send_submitted(c, w.items, n, 1);
-	tb_items_free(w.items, n);
+		tb_send_submitted(c, w.items, w.n, 1);
+out:
+	tb_items_free(w.items, w.n);
+	free(text);
 	return rc;
 }
 

@@ -497,3 +497,78 @@ def test_concurrent_full_batches_from_several_keys(stack):
             assert all(x["scoreStatus"] == "CONFIRMED" for x in s["scores"])
             assert s["seriesScore"] == {"creatorMapWins": 3, "opponentMapWins": 2}
             assert t.listed(m)["status"] == "COMPLETED"
+
+
+# ---------------------------------------------------------------- two readers
+
+# Items as raw JSON text: {m1}/{m2} stand for the two matches' ids. Every one
+# of them is in the plain shape that src/tb_plain.c reads without json-c.
+PLAIN_ITEMS = [
+    '{"matchId":"{m1}","mapIndex":0,"mapId":"de_dust2","creatorTeamScore":16,"opponentTeamScore":14}',
+    '{"matchId":"{m1}","mapIndex":-0,"mapId":"de_dust2","creatorTeamScore":1,"opponentTeamScore":2}',
+    '{ "mapId" : "nuke" , "opponentTeamScore":1000,"matchId":"{m2}","creatorTeamScore":0,"mapIndex":2}',
+    '{"matchId":"{m2}","mapIndex":3,"mapId":"de_dust2","creatorTeamScore":1,"opponentTeamScore":2}',
+    '{"matchId":"{m2}","mapIndex":-1,"mapId":"de_dust2","creatorTeamScore":1,"opponentTeamScore":2}',
+    '{"matchId":"{m2}","mapIndex":1,"mapId":"","creatorTeamScore":1,"opponentTeamScore":2}',
+    '{"matchId":"{m2}","mapIndex":1,"mapId":"de_dust2","creatorTeamScore":1001,"opponentTeamScore":2}',
+    '{"matchId":"{m2}","mapIndex":1,"mapId":"de_dust2","creatorTeamScore":1,"opponentTeamScore":-1}',
+    '{"matchId":"abc","mapIndex":1,"mapId":"de_dust2","creatorTeamScore":1,"opponentTeamScore":2}',
+    '{"matchId":"0","mapIndex":123456789012345,"mapId":"de_dust2","creatorTeamScore":1,"opponentTeamScore":2}',
+    '{"matchId":"424242424242","mapIndex":0,"mapId":"x y/z","creatorTeamScore":1,"opponentTeamScore":2}',
+    '{"matchId":"{m1}","mapIndex":1,"mapId":"' + "m" * 100 + '","creatorTeamScore":3,"opponentTeamScore":16}',
+    '{"matchId":"{m2}","mapIndex":0,"mapId":"' + "m" * 101 + '","creatorTeamScore":3,"opponentTeamScore":16}',
+    '{"matchId":"{m1}","mapIndex":2,"mapId":"inferno","creatorTeamScore":9,"opponentTeamScore":7}',
+]
+
+
+def batch_both_ways(stack, extra):
+    """A fresh game and two matches; the items with `extra` added to each
+    (nothing, or a member that the plain reader refuses); the answer and the
+    stored scores, with the matches' ids put back as {m1}/{m2}."""
+    tb = TB(stack)
+    m1, m2 = tb.match(best_of=3), tb.match(best_of=3)
+    ids = {str(m1["id"]): "{m1}", str(m2["id"]): "{m2}"}
+    body = '{"items":[' + ",".join(
+        i.replace("{m1}", str(m1["id"])).replace("{m2}", str(m2["id"]))[:-1] + extra + "}"
+        for i in PLAIN_ITEMS) + "]}"
+    r = tb.call("POST", BATCH, raw=body, headers={"Content-Type": "application/json"})
+    answer = r.text
+    for real, name in ids.items():
+        answer = answer.replace(f'"{real}"', f'"{name}"')
+    stored = []
+    for m in (m1, m2):
+        s = scores_of(tb, m)
+        stored.append((s["seriesScore"], [(x["mapIndex"], x["mapId"], x["creatorTeamScore"],
+                                           x["opponentTeamScore"], x["scoreStatus"]) for x in s["scores"]]))
+    return r.status_code, answer, stored
+
+
+def test_plain_and_other_bodies_answer_alike(stack):
+    """A plain batch (five members an item, strings without escapes, short
+    whole numbers) is read without json-c; with one member more the same
+    items go through json-c. Answers and stored scores must not differ."""
+    plain = batch_both_ways(stack, "")
+    general = batch_both_ways(stack, ',"note":{"by":"json-c"}')
+    assert general == plain
+    status, answer, stored = plain
+    assert status == 200
+    assert json.loads(answer) == {"success": False, "count": 4, "submitted": [
+        {"matchId": "{m1}", "mapIndex": 0, "status": "confirmed"},
+        failed("{m1}", 0, "error_score_already_submitted_by_game"),
+        {"matchId": "{m2}", "mapIndex": 2, "status": "confirmed"},
+        failed("{m2}", 3, "error_invalid_request"),
+        failed("{m2}", -1, "error_invalid_request"),
+        failed("{m2}", 1, "error_invalid_request"),
+        failed("{m2}", 1, "error_invalid_request"),
+        failed("{m2}", 1, "error_invalid_request"),
+        failed("abc", 1, "error_match_not_found"),
+        failed("0", 123456789012345, "error_match_not_found"),
+        failed("424242424242", 0, "error_match_not_found"),
+        {"matchId": "{m1}", "mapIndex": 1, "status": "confirmed"},
+        failed("{m2}", 0, "error_invalid_request"),
+        {"matchId": "{m1}", "mapIndex": 2, "status": "confirmed"},
+    ]}
+    assert stored[0] == ({"creatorMapWins": 2, "opponentMapWins": 1},
+                         [(0, "de_dust2", 16, 14, "CONFIRMED"), (1, "m" * 100, 3, 16, "CONFIRMED"),
+                          (2, "inferno", 9, 7, "CONFIRMED")])
+    assert stored[1] == ({"creatorMapWins": 0, "opponentMapWins": 1}, [(2, "nuke", 0, 1000, "CONFIRMED")])
