@@ -50,6 +50,9 @@ NGINX_WORKERS = os.environ.get("BENCH_NGINX_WORKERS", "auto")
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 TMP = os.environ.get("BENCH_TMP", "/tmp")
 LIMITS_FS = os.environ.get("BENCH_LIMITS", "/dev/shm")
+# Fresh matches for each batch-scores round: its two wrk threads, at up to
+# 3,500 batches (of 50 maps, 7 maps a match) a second each, for the round.
+BATCH_ROUND_MATCHES = 2 * (max(2, round(SECS / ROUNDS)) * 3500 * 50 // 7 + 1)
 TOOLS = os.environ["BENCH_TOOLS"]          # set by run.sh: compiled bench programs
 BIG = "100000000/100000000"                 # rate limits on, never refusing
 RATES = ["--rate-ip", BIG, "--rate-game", BIG, "--rate-key", BIG, "--rate-batch", BIG]
@@ -411,7 +414,7 @@ def run(tmp, results, notes):
     load("scores", small["dir"], small["game"]["id"], small["table"]["id"], 1000)
     team1 = ctl(big["dir"], "team", "create", "--game", gid, "--name", "Red")
     team2 = ctl(big["dir"], "team", "create", "--game", gid, "--name", "Blue")
-    nmatches = 100000 * ROUNDS      # each round confirms maps of its own 100,000 matches
+    nmatches = BATCH_ROUND_MATCHES * ROUNDS     # each round confirms maps of its own matches
     first_match, _ = load("matches", big["dir"], gid, team1["id"], team2["id"], nmatches)
     tbkey = ctl(big["dir"], "key", "create", "--game", gid, "--kind", "teambattles")["key"]
     appkey = ctl(big["dir"], "key", "create", "--game", gid, "--kind", "app")["key"]
@@ -452,8 +455,9 @@ def run(tmp, results, notes):
         if wanted("batch"):
             h = {"Authorization": "Bearer " + tbkey, "Content-Type": "application/json"}
             def batch_script(i):
-                return write_script(tmp, f"batch{i}", f"FIRST = {int(first_match) + 100000 * i}\n"
-                                    f"PER_THREAD = 50000\nHEADERS = {lua_headers(h)}\n" + LUA_BATCH)
+                return write_script(tmp, f"batch{i}", f"FIRST = {int(first_match) + BATCH_ROUND_MATCHES * i}\n"
+                                    f"PER_THREAD = {BATCH_ROUND_MATCHES // 2}\n"
+                                    f"HEADERS = {lua_headers(h)}\n" + LUA_BATCH)
             r = measure(s, "tb batch-scores 50 items", "/", script=batch_script, conns=16, warm=0)
             results.append(r)
             notes["batch_maps"] = r["requests"] * 50
