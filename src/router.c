@@ -72,6 +72,33 @@ static const struct route routes[] = {
 	{ FAM_MESHMAP, M_GET, "/api/v1/apps/global-leaderboards", mm_get_leaderboards },
 };
 
+/* Capability URLs: the path segment after the prefix is the credential
+ * (TeamBattles upload URLs), unless it is a route of its own. */
+static const struct {
+	const char *prefix;
+	const char *not_token;
+} router_capabilities[] = {
+	{ "/api/v1/uploads/", "image-url" },
+};
+
+size_t router_log_len(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof(router_capabilities) / sizeof(router_capabilities[0]); i++) {
+		size_t pl = strlen(router_capabilities[i].prefix);
+		const char *seg = path + pl, *own = router_capabilities[i].not_token;
+		size_t ol = strlen(own);
+
+		if (strncmp(path, router_capabilities[i].prefix, pl) != 0 ||
+		    (strncmp(seg, own, ol) == 0 && (seg[ol] == '\0' || seg[ol] == '/')))
+			continue;
+		if (n > pl + ROUTER_LOG_TOKEN_SHOWN)
+			return pl + ROUTER_LOG_TOKEN_SHOWN;
+	}
+	return n;
+}
+
 /* Outside every family: a bare JSON error. */
 static void none_error(struct ctx *c, int err)
 {

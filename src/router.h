@@ -30,6 +30,12 @@ struct route {
 const struct family_info *router_family(const char *path);
 /* 0 and *out set; ARC_ENOROUTE; or ARC_EMETHOD (the path exists). */
 int router_match(struct req *r, const struct route **out);
+/* How much of a path the request log may show: all of it, except that a
+ * capability URL (an upload URL, whose last segment is its credential)
+ * keeps only the first ROUTER_LOG_TOKEN_SHOWN characters of the token,
+ * enough to tell requests apart, far too few to use. */
+#define ROUTER_LOG_TOKEN_SHOWN 8
+size_t router_log_len(const char *path);
 /* Matches one pattern against a path, capturing "*" segments (exposed for tests). */
 int router_path_match(const char *pattern, const char *path, struct req *r);
 #endif

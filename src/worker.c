@@ -135,6 +135,8 @@ static __attribute__((noinline)) void worker_serve(struct ctx *c, FCGX_Request *
 	struct resp resp;
 	struct buf out;
 	uint64_t t0 = util_mono_ms();
+	const char *path;
+	size_t shown;
 	int status;
 
 	memset(&req, 0, sizeof(req));
@@ -147,8 +149,11 @@ static __attribute__((noinline)) void worker_serve(struct ctx *c, FCGX_Request *
 	buf_init(&out);
 	resp_serialize(&resp, &out);
 	FCGX_PutStr(out.p, (int)out.len, fr->out);
-	log_msg(LOG_INFO, "%s %s %d %llums %s", req.method ? req.method : "-", req.path ? req.path : "-", status,
-		(unsigned long long)(util_mono_ms() - t0), req.remote_addr ? req.remote_addr : "-");
+	path = req.path ? req.path : "-";
+	shown = router_log_len(path);
+	log_msg(LOG_INFO, "%s %.*s%s %d %llums %s", req.method ? req.method : "-", (int)shown, path,
+		path[shown] ? "..." : "", status, (unsigned long long)(util_mono_ms() - t0),
+		req.remote_addr ? req.remote_addr : "-");
 	buf_free(&out);
 	resp_free(&resp);
 	req_free(&req);

@@ -2,7 +2,7 @@
  * a match names a route of the family router_family() gives the path (that
  * family writes the errors), and every captured segment lies inside the
  * path, is not empty and holds no '/'. router_path_match() with a hostile
- * pattern too.
+ * pattern too. router_log_len() cuts exactly the upload URLs' tokens.
  * Input: a method byte, the path, a newline, then a pattern. */
 #include "config.h"
 #include "fuzz.h"
@@ -48,6 +48,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Outside every family (the catch-all "/"), a path may even be empty. */
 	if (fam->id != FAM_NONE)
 		FUZZ_CHECK(strncmp(path, fam->prefix, strlen(fam->prefix)) == 0);
+	/* The log cuts only an upload URL's token, to its first characters;
+	 * whatever route an upload token reaches, it is cut. */
+	{
+		size_t shown = router_log_len(path), n = strlen(path), pl = strlen("/api/v1/uploads/");
+		FUZZ_CHECK(shown <= n);
+		if (shown < n)
+			FUZZ_CHECK(strncmp(path, "/api/v1/uploads/", pl) == 0 && shown == pl + ROUTER_LOG_TOKEN_SHOWN);
+		if (n > pl + ROUTER_LOG_TOKEN_SHOWN && strncmp(path, "/api/v1/uploads/", pl) == 0 &&
+		    strncmp(path + pl, "image-url", 9) != 0)
+			FUZZ_CHECK(shown < n);
+	}
 	rc = router_match(&r, &route);
 	if (rc == 0) {
 		FUZZ_CHECK(route && route->fn && (route->methods & r.method_id));
