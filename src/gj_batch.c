@@ -62,7 +62,8 @@ static void gj_batch_one(struct ctx *c, const struct gj_call *g, const char *url
 	sub.content_type = "";
 	sep = bare + strcspn(bare, "?&");
 	buf_init(&path);
-	buf_add(&path, c->req->path, (size_t)(strstr(c->req->path, "/batch") - c->req->path));
+	/* "/api/game/{version}": the route's one capture is the version. */
+	buf_add(&path, c->req->path, (size_t)(c->req->caps[0] - c->req->path) + strcspn(c->req->caps[0], "/"));
 	buf_add(&path, bare, (size_t)(sep - bare));
 	sub.path = buf_detach(&path);
 	sub.uri = xstrdup(bare);

@@ -335,3 +335,12 @@ def test_versions_default_format(gj, version):
 
 def test_all_formats_listed():
     assert set(FORMATS) == {"json", "keypair", "dump", "xml"}
+
+
+def test_version_segment_named_batch(gj):
+    """Any version segment is served (keypair by default before v1_2); a
+    batch under one that starts with "batch" still serves its sub-requests
+    under that same version (the sub-request's path is built from the
+    route's version capture, not from the first "/batch" in the path)."""
+    subs = [sub(gj, "data-store/set", [("key", "k"), ("data", "v")]), sub(gj, "time")]
+    assert_batch(batch_get(gj, subs, version="batch"), [ok(), time_ok()], "keypair")
