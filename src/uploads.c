@@ -77,18 +77,50 @@ static void upload_slot_key(struct key *k, const char *token)
 	key_bytes(k, h, sizeof(h));
 }
 
+static int upload_slot_expired(const MDB_val *v, uint64_t now_ms)
+{
+	return v->mv_size != 16 || now_ms > key_get_u64((unsigned char *)v->mv_data + 8) + UPLOAD_URL_TTL_MS;
+}
+
+/* A URL nobody used would stay forever. Each new slot looks at the few
+ * slots after it in key order (a hash: a random place each time) and
+ * removes the expired ones: even if no URL were ever used, about one slot
+ * in UPLOAD_SWEEP would be an expired one, never more for long. */
+static int upload_slot_sweep(struct store *s, MDB_txn *txn, const struct key *k, uint64_t now_ms)
+{
+	MDB_cursor *cur;
+	MDB_val kv = { k->n, (void *)k->b }, v;
+	int rc = mdb_cursor_open(txn, s->idx, &cur);
+
+	if (rc)
+		return store_err(rc);
+	rc = mdb_cursor_get(cur, &kv, &v, MDB_SET_KEY); /* the new slot itself */
+	for (int i = 0; rc == 0 && i < UPLOAD_SWEEP; i++) {
+		rc = mdb_cursor_get(cur, &kv, &v, MDB_NEXT); /* after a delete: the one that followed */
+		if (rc || kv.mv_size != k->n || ((unsigned char *)kv.mv_data)[0] != k->b[0])
+			break; /* past the slots */
+		if (upload_slot_expired(&v, now_ms))
+			rc = mdb_cursor_del(cur, 0);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : store_err(rc);
+}
+
 int upload_slot_create(struct store *s, MDB_txn *txn, uint64_t game, uint64_t now_ms,
 		       char token_out[UPLOAD_TOKEN_LEN + 1])
 {
 	unsigned char v[16];
 	struct key k;
+	int rc;
 
 	if (secret_random_hex(token_out, UPLOAD_TOKEN_BYTES) < 0)
 		return ARC_EINTERNAL;
 	key_put_u64(v, game);
 	key_put_u64(v + 8, now_ms);
 	upload_slot_key(&k, token_out);
-	return store_put(txn, s->idx, &k, v, sizeof(v), MDB_NOOVERWRITE);
+	if ((rc = store_put(txn, s->idx, &k, v, sizeof(v), MDB_NOOVERWRITE)))
+		return rc;
+	return upload_slot_sweep(s, txn, &k, now_ms);
 }
 
 int upload_slot_get(struct store *s, MDB_txn *txn, const char *token, uint64_t now_ms, uint64_t *game)
@@ -104,7 +136,7 @@ int upload_slot_get(struct store *s, MDB_txn *txn, const char *token, uint64_t n
 		return rc;
 	if (v.mv_size != 16)
 		return ARC_EINTERNAL;
-	if (now_ms > key_get_u64((unsigned char *)v.mv_data + 8) + UPLOAD_URL_TTL_MS)
+	if (upload_slot_expired(&v, now_ms))
 		return ARC_ENOENT;
 	*game = key_get_u64(v.mv_data);
 	return 0;

@@ -17,6 +17,8 @@
 #define UPLOAD_TOKEN_LEN (2 * UPLOAD_TOKEN_BYTES)
 #define UPLOAD_SID_LEN (2 * UPLOAD_SID_BYTES)
 #define UPLOAD_URL_TTL_MS ((uint64_t)3600 * 1000)
+/* Slots after a new one examined for expiry (upload_slot_create). */
+#define UPLOAD_SWEEP 4
 
 struct upload {
 	uint64_t game;
