@@ -177,7 +177,10 @@ class Stack:
                  data_dir=None, relaxed_limits=True, start_timeout=10.0,
                  nginx_user=None, wrapper=()):
         self.workers = workers
-        self.wrapper = list(wrapper)    # e.g. valgrind and its options (bench/profile.py)
+        # e.g. valgrind and its options (bench/profile.py). The wrapper must
+        # run arcaded as its own process (valgrind does): the stop signal
+        # goes to that pid. strace would leave arcaded running as its child.
+        self.wrapper = list(wrapper)
         self.arcaded_args = list(arcaded_args)
         self.gamejolt_hosts = list(gamejolt_hosts)
         self._given_data_dir = data_dir
