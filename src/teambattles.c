@@ -522,26 +522,88 @@ static void tb_items_free(struct tb_item *items, size_t n)
 
 /* ---- confirming map scores ---- */
 
-/* After a confirmed map: a READY match is under way, and one that a side
- * has won (a majority of bestOf) is complete. */
-static int tb_match_advance(struct store *s, MDB_txn *txn, struct tb_match *m, uint64_t now)
-{
-	unsigned cw, ow, need = m->best_of / 2 + 1;
-	int old = m->status, rc;
+/* The matches a call has touched, inside its one transaction: each is read
+ * once, its series (maps won by each side) counted once, and it is written
+ * once when the call's items are done. A later item of the same match sees
+ * through this what the earlier ones did, as it would through the store;
+ * reading, recounting and rewriting the match for every item were a third
+ * of a 50-item batch. Nothing else writes these matches or their maps
+ * meanwhile, and a confirmed map is never confirmed again. */
+struct tb_touched {
+	size_t n;
+	struct tb_touch {
+		struct tb_match m;
+		int stored_status; /* for the status index, when written */
+		int counted, dirty;
+		unsigned cw, ow;
+	} e[TB_MAX_ITEMS];
+};
 
-	if ((rc = tb_match_series(s, txn, m->game, m->id, &cw, &ow)))
+/* The call's copy of match id, read on first use; ARC_ENOENT as the store. */
+static int tb_touch(struct store *s, MDB_txn *txn, struct tb_touched *t, uint64_t game, uint64_t id,
+		    struct tb_touch **out)
+{
+	struct tb_touch *e;
+	int rc;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->e[i].m.id == id) {
+			*out = &t->e[i];
+			return 0;
+		}
+	if (t->n == TB_MAX_ITEMS)
+		return ARC_EINTERNAL; /* one match per item: cannot happen */
+	e = &t->e[t->n];
+	if ((rc = tb_match_get(s, txn, game, id, &e->m)))
 		return rc;
+	e->stored_status = e->m.status;
+	e->counted = e->dirty = 0;
+	t->n++;
+	*out = e;
+	return 0;
+}
+
+/* Writes the matches that changed; frees every copy. */
+static int tb_touched_end(struct store *s, MDB_txn *txn, struct tb_touched *t, int rc)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (rc == 0 && t->e[i].dirty)
+			rc = tb_match_put(s, txn, &t->e[i].m, t->e[i].stored_status);
+		free(t->e[i].m.game_mode);
+	}
+	t->n = 0;
+	return rc;
+}
+
+/* After a confirmed map (scores cs:os, already written): a READY match is
+ * under way, and one that a side has won (a majority of bestOf) is
+ * complete. */
+static int tb_match_advance(struct store *s, MDB_txn *txn, struct tb_touch *e, unsigned cs, unsigned os,
+			    uint64_t now)
+{
+	struct tb_match *m = &e->m;
+	unsigned need = m->best_of / 2 + 1;
+	int rc;
+
+	if (e->counted) {
+		e->cw += cs > os;
+		e->ow += os > cs;
+	} else if ((rc = tb_match_series(s, txn, m->game, m->id, &e->cw, &e->ow))) {
+		return rc;
+	}
+	e->counted = 1;
 	if (m->status == TBS_READY) {
 		m->status = TBS_IN_PROGRESS;
 		if (!m->started_ms)
 			m->started_ms = now;
 	}
-	if (cw >= need || ow >= need) {
+	if (e->cw >= need || e->ow >= need) {
 		m->status = TBS_COMPLETED;
 		m->completed_ms = now;
 	}
 	m->updated_ms = now;
-	return tb_match_put(s, txn, m, old);
+	e->dirty = 1;
+	return 0;
 }
 
 /* The storage ids of an item: all known to the game (used 0), or none of
@@ -568,9 +630,11 @@ static int tb_sids_check(struct store *s, MDB_txn *txn, uint64_t game, const str
 /* One item, in the documented order: fields → storage ids known → match of
  * this game → mapIndex below bestOf → not confirmed yet → match takes
  * scores → storage ids unused. Sets it->result; returns a store error. */
-static int tb_item_apply(struct store *s, MDB_txn *txn, uint64_t game, uint64_t now, struct tb_item *it)
+static int tb_item_apply(struct store *s, MDB_txn *txn, struct tb_touched *t, uint64_t game, uint64_t now,
+			 struct tb_item *it)
 {
-	struct tb_match m;
+	struct tb_touch *e;
+	struct tb_match *m;
 	struct tb_map old;
 	struct upload u;
 	int rc = 0, status;
@@ -582,36 +646,37 @@ static int tb_item_apply(struct store *s, MDB_txn *txn, uint64_t game, uint64_t 
 		it->result = TB_EINVALID;
 		return rc;
 	}
-	rc = tb_match_get(s, txn, game, it->match, &m);
+	rc = tb_touch(s, txn, t, game, it->match, &e);
 	if (rc == ARC_ENOENT) {
 		it->result = TB_EMATCH;
 		return 0;
 	}
 	if (rc)
 		return rc;
-	if (it->index >= m.best_of) {
+	m = &e->m;
+	if (it->index >= m->best_of) {
 		it->result = TB_EINVALID;
-		goto out;
+		return 0;
 	}
-	rc = tb_map_status(s, txn, game, m.id, (unsigned)it->index, &status);
+	rc = tb_map_status(s, txn, game, m->id, (unsigned)it->index, &status);
 	if (rc == 0 && status == TBM_CONFIRMED) {
 		it->result = TB_EALREADY;
-		goto out;
+		return 0;
 	}
 	if (rc && rc != ARC_ENOENT)
-		goto out;
+		return rc;
 	rc = 0;
-	if (m.status != TBS_READY && m.status != TBS_IN_PROGRESS) {
+	if (m->status != TBS_READY && m->status != TBS_IN_PROGRESS) {
 		it->result = TB_ESTATE;
-		goto out;
+		return 0;
 	}
 	if (tb_sids_check(s, txn, game, it, 1, &rc) <= 0) {
 		it->result = TB_EINVALID;
-		goto out;
+		return rc;
 	}
 	/* A captain's PENDING score, if any, is overwritten whole. */
 	old.game = game;
-	old.match = m.id;
+	old.match = m->id;
 	old.index = (unsigned)it->index;
 	old.status = TBM_CONFIRMED;
 	old.map_id = (char *)it->map_id;
@@ -622,20 +687,17 @@ static int tb_item_apply(struct store *s, MDB_txn *txn, uint64_t game, uint64_t 
 	old.storage_ids = it->sids_json ? it->sids_json : "";
 	old.submitted_ms = old.confirmed_ms = now;
 	if ((rc = tb_map_put(s, txn, &old)))
-		goto out;
+		return rc;
 	for (size_t i = 0; i < it->nsids; i++) {
 		if ((rc = upload_get(s, txn, game, it->sids[i], &u)))
-			goto out;
+			return rc;
 		u.used = 1;
-		u.match = m.id;
+		u.match = m->id;
 		u.map = (unsigned)it->index;
 		if ((rc = upload_put(s, txn, &u)))
-			goto out;
+			return rc;
 	}
-	rc = tb_match_advance(s, txn, &m, now);
-out:
-	free(m.game_mode);
-	return rc;
+	return tb_match_advance(s, txn, e, it->cs, it->os, now);
 }
 
 struct tb_write {
@@ -645,17 +707,18 @@ struct tb_write {
 };
 
 /* Every item of a call in one transaction: a later item sees what an
- * earlier one wrote (the same map twice: the second is already confirmed). */
+ * earlier one wrote (the same map twice: the second is already confirmed).
+ * A transaction run again (the map grew) reads its matches afresh. */
 static int tb_write_txn(struct store *s, MDB_txn *txn, void *arg)
 {
 	struct tb_write *w = arg;
+	struct tb_touched t;
+	int rc = 0;
 
-	for (size_t i = 0; i < w->n; i++) {
-		int rc = tb_item_apply(s, txn, w->t->game, w->t->c->now_ms, &w->items[i]);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	t.n = 0;
+	for (size_t i = 0; i < w->n && rc == 0; i++)
+		rc = tb_item_apply(s, txn, &t, w->t->game, w->t->c->now_ms, &w->items[i]);
+	return tb_touched_end(s, txn, &t, rc);
 }
 
 /* {success, submitted:[{matchId?, mapIndex, status, error?}], count},
