@@ -55,18 +55,26 @@ static inline uint64_t fz_u64(struct fz *f)
 	return v;
 }
 
+/* n bytes as a new NUL-terminated copy (NUL bytes inside are kept). */
+static inline char *fz_cstr(const uint8_t *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (!s)
+		abort();
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
 /* The bytes up to the next sep (or the end), as a new NUL-terminated copy;
  * *len gets their count (NUL bytes inside are kept). */
 static inline char *fz_field(struct fz *f, int sep, size_t *len)
 {
 	const uint8_t *e = memchr(f->p, sep, f->n);
 	size_t n = e ? (size_t)(e - f->p) : f->n;
-	char *s = malloc(n + 1);
+	char *s = fz_cstr(f->p, n);
 
-	if (!s)
-		abort();
-	memcpy(s, f->p, n);
-	s[n] = '\0';
 	f->p += n;
 	f->n -= n;
 	if (e) {

@@ -77,11 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	FUZZ_INPUT(data);
 	memset(&r, 0, sizeof(r));
-	r.body = malloc(size + 1);
-	if (!r.body)
-		abort();
-	memcpy(r.body, data, size);
-	r.body[size] = '\0';
+	r.body = fz_cstr(data, size);
 	r.body_len = size;
 	n = read_copy(data, size, it, CAP, &copy);
 	/* What it takes passes the checks before json-c: it may go first. */
