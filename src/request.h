@@ -37,6 +37,7 @@ struct req {
 	const char *content_type;
 	char *body;
 	size_t body_len;
+	int body_read;        /* the whole body (or none) was read from the server */
 	struct kv *params;    /* query parameters, then form fields */
 	size_t nparams, nquery, capparams;
 	const char *caps[REQ_MAX_CAPS]; /* path segments captured by the route (raw) */
