@@ -95,9 +95,27 @@ static size_t log_prefix(char *line, enum log_level lvl)
 	return n;
 }
 
+void log_text(enum log_level lvl, const char *text, size_t len)
+{
+	char line[LOG_LINE_MAX];
+	size_t n;
+
+	if ((int)lvl > log_lvl)
+		return;
+	n = log_prefix(line, lvl);
+	if (len > sizeof(line) - n - 1)
+		len = sizeof(line) - n - 1;
+	memcpy(line + n, text, len);
+	n += len;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) < 0) {
+		/* Nowhere left to report it. */
+	}
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char line[2048];
+	char line[LOG_LINE_MAX];
 	size_t n;
 	va_list ap;
 	int k;

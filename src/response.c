@@ -20,12 +20,16 @@ const char *resp_reason(int status)
 	return "Unknown";
 }
 
+/* Room for most answers (a top 10 is 1.9 KB) without growing on the way. */
+#define RESP_BODY_ROOM 4095
+
 void resp_init(struct resp *p)
 {
 	p->status = 200;
 	p->ctype = "application/json";
 	buf_init(&p->head);
 	buf_init(&p->body);
+	buf_reserve(&p->body, RESP_BODY_ROOM);
 }
 
 void resp_free(struct resp *p)
@@ -66,7 +70,18 @@ void resp_header_u64(struct resp *p, const char *name, uint64_t v)
 	resp_header_n(p, name, d, util_u64_dec(v, d));
 }
 
+size_t resp_body_len(const struct resp *p)
+{
+	return p->status != 204 ? p->body.len : 0;
+}
+
 void resp_serialize(const struct resp *p, struct buf *out)
+{
+	resp_head(p, out);
+	buf_add(out, p->body.p, resp_body_len(p));
+}
+
+void resp_head(const struct resp *p, struct buf *out)
 {
 	char d[24];
 
@@ -84,7 +99,5 @@ void resp_serialize(const struct resp *p, struct buf *out)
 	}
 	if (p->head.len)
 		buf_add(out, p->head.p, p->head.len);
-	buf_adds(out, "\r\n");
-	if (p->status != 204 && p->body.len)
-		buf_add(out, p->body.p, p->body.len);
+	buf_add(out, "\r\n", 2);
 }

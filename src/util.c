@@ -80,6 +80,12 @@ static void buf_grow(struct buf *b, size_t need)
 	}
 }
 
+void buf_reserve(struct buf *b, size_t n)
+{
+	buf_grow(b, n);
+	b->p[b->len] = '\0';
+}
+
 void buf_add(struct buf *b, const void *p, size_t n)
 {
 	buf_grow(b, b->len + n);
@@ -87,11 +93,6 @@ void buf_add(struct buf *b, const void *p, size_t n)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
 	b->p[b->len] = '\0';
-}
-
-void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
 }
 
 void buf_addc(struct buf *b, char c)
@@ -245,17 +246,32 @@ int util_utf8_valid(const char *str, size_t n)
 	return 1;
 }
 
+/* Two digits at a time, from the right: every answer prints a few dozen
+ * numbers (scores, ids, times, lengths). */
 size_t util_u64_dec(uint64_t v, char *out)
 {
-	char tmp[20];
-	size_t n = 0;
+	static const char pairs[201] =
+		"0001020304050607080910111213141516171819"
+		"2021222324252627282930313233343536373839"
+		"4041424344454647484950515253545556575859"
+		"6061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[20], *p = tmp + sizeof(tmp);
+	size_t n;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + v * 2, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(out, p, n);
 	out[n] = '\0';
 	return n;
 }

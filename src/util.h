@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <string.h>
 
 /* A byte buffer that always keeps a NUL after its contents. Allocation
  * failure aborts: a worker that cannot allocate a few KiB cannot answer. */
@@ -17,9 +18,16 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
+/* Room for n bytes (and the NUL) before the buffer next has to grow. */
+void buf_reserve(struct buf *b, size_t n);
 void buf_add(struct buf *b, const void *p, size_t n);
-void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
+/* Inline, so that the length of a literal is counted by the compiler:
+ * answers are mostly literals between values. */
+static inline void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *buf_detach(struct buf *b);
 

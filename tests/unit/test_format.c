@@ -7,6 +7,8 @@
 #include "../../src/util.h"
 
 #include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* gj_json_string on n bytes, as a C string in b. */
@@ -222,8 +224,40 @@ static void test_write(void)
 	buf_free(&b);
 }
 
+/* Every number in every answer is printed by these two: each digit count,
+ * both ends of the range, against printf. */
+static void test_decimal(void)
+{
+	static const uint64_t u[] = { 0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 12345, 100000, 1234567,
+				      UINT64_C(9999999999), UINT64_C(10000000000), UINT64_MAX - 1, UINT64_MAX };
+	static const int64_t s[] = { 0, -1, -9, -10, -99, -100, 42, -123456789, INT64_MAX, INT64_MIN,
+				     INT64_MIN + 1 };
+	char got[24], want[24];
+	uint64_t p = 1;
+
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)u[i]);
+		CHECK_EQ_U64(util_u64_dec(u[i], got), strlen(want));
+		CHECK_EQ_STR(got, want);
+	}
+	for (int d = 1; d <= 19; d++, p *= 10) { /* 10^k - 1 and 10^k: every length */
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)p);
+		util_u64_dec(p, got);
+		CHECK_EQ_STR(got, want);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)(p - 1));
+		util_u64_dec(p - 1, got);
+		CHECK_EQ_STR(got, want);
+	}
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		snprintf(want, sizeof(want), "%lld", (long long)s[i]);
+		CHECK_EQ_U64(util_i64_dec(s[i], got), strlen(want));
+		CHECK_EQ_STR(got, want);
+	}
+}
+
 int main(void)
 {
+	test_decimal();
 	test_json_string();
 	test_write();
 	return check_done();
