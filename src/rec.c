@@ -73,11 +73,23 @@ char *rec_get_str(struct rec_reader *r)
 	return s;
 }
 
+const char *rec_get_view(struct rec_reader *r, size_t *n)
+{
+	const char *s;
+
+	*n = rec_get_len(r);
+	if (r->bad)
+		return NULL;
+	s = (const char *)r->p + r->off;
+	r->off += *n;
+	return s;
+}
+
 void rec_skip(struct rec_reader *r)
 {
-	size_t n = rec_get_len(r);
-	if (!r->bad)
-		r->off += n;
+	size_t n;
+
+	rec_get_view(r, &n);
 }
 
 void rec_get_bytes(struct rec_reader *r, void *out, size_t n)

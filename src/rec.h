@@ -25,6 +25,9 @@ uint64_t rec_get_u64(struct rec_reader *r);
 double rec_get_dbl(struct rec_reader *r);
 /* Returns a NUL-terminated copy the caller frees (empty string when bad). */
 char *rec_get_str(struct rec_reader *r);
+/* A string or bytes field where it lies in the record (not NUL-terminated:
+ * *n bytes), valid as long as the record; NULL and 0 when bad. */
+const char *rec_get_view(struct rec_reader *r, size_t *n);
 /* Steps over a string or bytes field without copying it. */
 void rec_skip(struct rec_reader *r);
 /* Copies exactly n bytes out; marks the reader bad if the field differs. */

@@ -24,7 +24,7 @@ struct score {
 	int64_t sort;
 	uint64_t stored_ms;
 	uint64_t user_id;
-	char *score, *extra, *guest;
+	char *score, *extra, *guest; /* one allocation, owned by score */
 	char *user; /* filled by the caller that resolves user_id */
 };
 
