@@ -133,8 +133,8 @@ static int worker_handle(struct ctx *c, FCGX_Request *fr)
 }
 
 /* The request's line in the log, "GET /path 200 3ms 127.0.0.1", put
- * together without printf (a tenth of a small read's instructions went to
- * formatting it). A capability URL is cut (router_log_len). Reuses line. */
+ * together without printf (vsnprintf alone was 4,400 of a top 10's 124k
+ * instructions). A capability URL is cut (router_log_len). Reuses line. */
 static void worker_log(const struct req *r, int status, uint64_t ms, struct buf *line)
 {
 	const char *path = r->path ? r->path : "-";
