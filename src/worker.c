@@ -199,10 +199,13 @@ static __attribute__((noinline)) int worker_serve(struct ctx *c, FCGX_Request *f
  * (docs/performance.md). Reading the end record does not wait: the web
  * server has sent the whole request by then (nginx buffers request bodies,
  * nginx/snippets/arcade.conf). Input left unread (a body refused for its
- * size) keeps libfcgi's careful close. */
+ * size) keeps libfcgi's careful close. A connection the web server keeps
+ * (FCGI_KEEP_CONN) is not closed after the request at all, and libfcgi
+ * clears the detached mark only when it closes: marked there, it would
+ * carry over to a later request on that connection, a refused body too. */
 static void worker_finish(FCGX_Request *fr, int body_read)
 {
-	if (body_read && FCGX_GetChar(fr->in) == EOF && FCGX_HasSeenEOF(fr->in))
+	if (!fr->keepConnection && body_read && FCGX_GetChar(fr->in) == EOF && FCGX_HasSeenEOF(fr->in))
 		FCGX_Detach(fr);
 	FCGX_Finish_r(fr);
 }

@@ -8,9 +8,9 @@ socket of that connection: it is already back in accept().
 
 Input left unread (a body refused for its size before it was read) keeps
 libfcgi's careful close, or the web server, still sending the body, would
-get a broken pipe and answer 502 instead of the family's 413:
-test_gj_transport.py::test_body_over_1mib_413 goes through nginx for that
-(it fails with a 502 when the worker closes at once in that case)."""
+get a broken pipe and answer 502 instead of the family's 413 (through
+nginx: test_gj_transport.py::test_body_over_1mib_413). So does every
+request on a connection the web server keeps (FCGI_KEEP_CONN)."""
 
 import os
 import socket
@@ -42,14 +42,28 @@ def worker_sockets(pid):
     return out
 
 
-def send_request(sk, params, body):
+KEEP_CONN = 1  # FCGI_BEGIN_REQUEST flag: the web server keeps the connection
+
+
+def send_request(sk, params, body, flags=0, end=True):
+    """One request; end=False leaves the body unfinished (no end record)."""
     pb = b"".join(_nv(k.encode(), v.encode()) for k, v in params.items())
-    msg = _record(FCGI_BEGIN, struct.pack(">HB5x", 1, 0))
+    msg = _record(FCGI_BEGIN, struct.pack(">HB5x", 1, flags))
     msg += _record(FCGI_PARAMS, pb) + _record(FCGI_PARAMS, b"")
     if body:
         msg += _record(FCGI_STDIN, body)
-    msg += _record(FCGI_STDIN, b"")
+    if end:
+        msg += _record(FCGI_STDIN, b"")
     sk.sendall(msg)
+
+
+def record_types(data):
+    types = []
+    while len(data) >= 8:
+        _v, rtype, _id, clen, plen, _r = struct.unpack(">BBHHBB", data[:8])
+        types.append(rtype)
+        data = data[8 + clen + plen:]
+    return types
 
 
 def read_to_eof(sk):
@@ -60,12 +74,25 @@ def read_to_eof(sk):
         if not chunk:
             break
         data += chunk
-    types = []
-    while data:
-        _v, rtype, _id, clen, plen, _r = struct.unpack(">BBHHBB", data[:8])
-        types.append(rtype)
-        data = data[8 + clen + plen:]
-    return types
+    return record_types(data)
+
+
+def read_answer(sk, settle=0.5):
+    """The records up to FCGI_END_REQUEST, then whatever else arrives within
+    `settle` seconds; whether the worker ended the connection (EOF)."""
+    data, eof = b"", False
+    while FCGI_END not in record_types(data):
+        chunk = sk.recv(65536)
+        if not chunk:
+            return record_types(data), True
+        data += chunk
+    sk.settimeout(settle)
+    try:
+        eof = sk.recv(65536) == b""
+    except socket.timeout:
+        pass
+    sk.settimeout(10)
+    return record_types(data), eof
 
 
 CASES = {
@@ -96,3 +123,44 @@ def test_connection_closed_before_the_server_closes(one_worker, case):
         held = worker_sockets(pid)
     assert types[-1] == FCGI_END, types
     assert held == idle, (held, idle)
+
+
+def refused_params(port):
+    """A POST whose declared body is over the worker's --max-body."""
+    return fcgi_params("POST", "/api/game/v1_2/scores/add/?game_id=1", f"127.0.0.1:{port}",
+                       body_len=2 * 1024 * 1024, ctype="application/x-www-form-urlencoded")
+
+
+def test_unread_body_keeps_the_careful_close(one_worker):
+    """A body refused before it was read: the worker shuts its side down and
+    waits for ours; it still holds the connection when we see its EOF."""
+    pid = one_worker.worker_pids()[0]
+    idle = worker_sockets(pid)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sk:
+        sk.settimeout(10)
+        sk.connect(one_worker.socket_path)
+        send_request(sk, refused_params(one_worker.port), b"score=1&" * 1000, end=False)
+        types = read_to_eof(sk)
+        held = worker_sockets(pid)
+    assert types[-1] == FCGI_END, types
+    assert held != idle, (held, idle)
+
+
+def test_kept_connection_is_never_closed_at_once(one_worker):
+    """FCGI_KEEP_CONN: after a request read to its end the connection stays
+    open, and a later refused body on it still gets the careful close (or
+    none): the worker never drops it at once while input is unread."""
+    pid = one_worker.worker_pids()[0]
+    idle = worker_sockets(pid)
+    get = fcgi_params("GET", "/api/game/v1_2/scores/?game_id=1", f"127.0.0.1:{one_worker.port}")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sk:
+        sk.settimeout(10)
+        sk.connect(one_worker.socket_path)
+        send_request(sk, get, b"", flags=KEEP_CONN)
+        types, eof = read_answer(sk)
+        assert types[-1] == FCGI_END and not eof, (types, eof)
+        send_request(sk, refused_params(one_worker.port), b"score=1&" * 1000, flags=KEEP_CONN, end=False)
+        types, _eof = read_answer(sk)
+        held = worker_sockets(pid)
+    assert types[-1] == FCGI_END, types
+    assert held != idle, (held, idle)
