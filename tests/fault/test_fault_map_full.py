@@ -132,6 +132,7 @@ def refused_cleanly(s, write, tries):
         a = write(i)
         if a.status == 503:
             break
+    assert a.status == 503, f"none of {tries} writes was refused: {a}"
     after = s.stats()
     assert (after["last_txn"], after["entries"]) == (before["last_txn"], before["entries"]), \
         (before, after)
