@@ -217,6 +217,20 @@ def fcgi_params(method, uri, host, body_len=None, ctype=None, extra=None):
     return p
 
 
+def fcgi_message(params, stdin=b"", close_stdin=True, flags=0):
+    """The bytes of one FastCGI request: begin (with flags), params, stdin,
+    and stdin's end record unless close_stdin is false."""
+    msg = _record(FCGI_BEGIN, struct.pack(">HB5x", 1, flags))
+    pb = b"".join(_nv(k.encode(), v.encode() if isinstance(v, str) else v)
+                  for k, v in params.items())
+    msg += _record(FCGI_PARAMS, pb) + _record(FCGI_PARAMS, b"")
+    if stdin:
+        msg += _record(FCGI_STDIN, stdin)
+    if close_stdin:
+        msg += _record(FCGI_STDIN, b"")
+    return msg
+
+
 def fcgi_request(socket_path, params, stdin=b"", close_stdin=True, timeout=30):
     """Sends one FastCGI request; returns (status, headers, body) parsed from
     the CGI answer on STDOUT."""
@@ -224,15 +238,7 @@ def fcgi_request(socket_path, params, stdin=b"", close_stdin=True, timeout=30):
     sk.settimeout(timeout)
     try:
         sk.connect(socket_path)
-        msg = _record(FCGI_BEGIN, struct.pack(">HB5x", 1, 0))
-        pb = b"".join(_nv(k.encode(), v.encode() if isinstance(v, str) else v)
-                      for k, v in params.items())
-        msg += _record(FCGI_PARAMS, pb) + _record(FCGI_PARAMS, b"")
-        if stdin:
-            msg += _record(FCGI_STDIN, stdin)
-        if close_stdin:
-            msg += _record(FCGI_STDIN, b"")
-        sk.sendall(msg)
+        sk.sendall(fcgi_message(params, stdin, close_stdin))
         out, buf = b"", b""
         while True:
             while len(buf) < 8:

@@ -19,7 +19,7 @@ import struct
 import pytest
 
 from harness import Stack
-from test_hostile_kit import FCGI_BEGIN, FCGI_END, FCGI_PARAMS, FCGI_STDIN, _nv, _record, fcgi_params
+from test_hostile_kit import FCGI_END, fcgi_message, fcgi_params
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +47,7 @@ KEEP_CONN = 1  # FCGI_BEGIN_REQUEST flag: the web server keeps the connection
 
 def send_request(sk, params, body, flags=0, end=True):
     """One request; end=False leaves the body unfinished (no end record)."""
-    pb = b"".join(_nv(k.encode(), v.encode()) for k, v in params.items())
-    msg = _record(FCGI_BEGIN, struct.pack(">HB5x", 1, flags))
-    msg += _record(FCGI_PARAMS, pb) + _record(FCGI_PARAMS, b"")
-    if body:
-        msg += _record(FCGI_STDIN, body)
-    if end:
-        msg += _record(FCGI_STDIN, b"")
-    sk.sendall(msg)
+    sk.sendall(fcgi_message(params, body, close_stdin=end, flags=flags))
 
 
 def record_types(data):
