@@ -54,8 +54,9 @@ static int commit_last_txn(MDB_env *env, uint64_t *out)
 	int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 
 	if (rc == MDB_MAP_RESIZED) {
-		store_adopt_map(env);
-		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+		rc = store_adopt_map(env);
+		if (rc == 0)
+			rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 	}
 	if (rc)
 		return rc;

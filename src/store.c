@@ -5,8 +5,11 @@
 #include "commit.h"
 #include "errors.h"
 #include "log.h"
+#include "store_map.h"
+#include "util.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define STORE_RETRIES 8
@@ -132,6 +135,11 @@ int store_open(struct store *s, const struct store_opts *o)
 	/* FULL commits without syncing, then waits for a shared sync. */
 	if (s->sync != STORE_SYNC_STRICT)
 		flags |= MDB_NOSYNC;
+	/* OFF changes pages in place: no copy, no pwrite per dirty page. */
+	s->writemap = !o->readonly && s->sync == STORE_SYNC_OFF;
+	if (s->writemap)
+		flags |= MDB_WRITEMAP;
+	s->dir = xstrdup(o->dir);
 	if (o->readonly)
 		flags |= MDB_RDONLY;
 	rc = mdb_env_create(&s->env);
@@ -139,9 +147,8 @@ int store_open(struct store *s, const struct store_opts *o)
 		goto fail;
 	mdb_env_set_maxdbs(s->env, 8);
 	mdb_env_set_maxreaders(s->env, 512);
-	mdb_env_set_mapsize(s->env, o->map_size);
-	mdb_env_set_userctx(s->env, &s->map_max); /* for store_adopt_map */
-	rc = mdb_env_open(s->env, o->dir, flags, 0640);
+	mdb_env_set_userctx(s->env, s); /* for store_adopt_map */
+	rc = store_map_open(s->env, o->dir, o->map_size, flags);
 	if (rc)
 		goto fail;
 	/* Reader slots of killed processes would pin old pages forever. */
@@ -161,6 +168,8 @@ fail:
 	if (s->env)
 		mdb_env_close(s->env);
 	s->env = NULL;
+	free(s->dir);
+	s->dir = NULL;
 	return rc == ENOSPC ? ARC_EFULL : ARC_EINTERNAL;
 }
 
@@ -171,20 +180,29 @@ void store_close(struct store *s)
 	if (s->env)
 		mdb_env_close(s->env);
 	s->env = NULL;
+	free(s->dir);
+	s->dir = NULL;
 }
 
-void store_adopt_map(MDB_env *env)
+int store_adopt_map(MDB_env *env)
 {
-	const size_t *map_max = mdb_env_get_userctx(env);
+	struct store *s = mdb_env_get_userctx(env);
 	MDB_envinfo info;
 
-	/* The file records the largest map any process used (arcadectl's
-	 * default among them); --map-max still bounds this process. LMDB keeps
-	 * the map at least as large as the data. */
+	/* With the write map: the file's length, which holds all the data
+	 * (store_map.h). Otherwise the file records the largest map any
+	 * process used (arcadectl's default among them); --map-max still
+	 * bounds this process. LMDB keeps the map at least as large as the
+	 * data. */
+	if (s->writemap) {
+		mdb_env_info(env, &info);
+		return store_map_resize(env, s->dir, info.me_mapsize, 1);
+	}
 	mdb_env_set_mapsize(env, 0);
 	mdb_env_info(env, &info);
-	if (map_max && *map_max && info.me_mapsize > *map_max)
-		mdb_env_set_mapsize(env, *map_max);
+	if (s->map_max && info.me_mapsize > s->map_max)
+		mdb_env_set_mapsize(env, s->map_max);
+	return 0;
 }
 
 /* Another process grew the map: adopt its size before beginning. */
@@ -192,8 +210,9 @@ static int store_begin(struct store *s, unsigned flags, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
 	if (rc == MDB_MAP_RESIZED) {
-		store_adopt_map(s->env);
-		rc = mdb_txn_begin(s->env, NULL, flags, txn);
+		rc = store_adopt_map(s->env);
+		if (rc == 0)
+			rc = mdb_txn_begin(s->env, NULL, flags, txn);
 	}
 	return rc;
 }
@@ -221,7 +240,7 @@ static int store_grow(struct store *s)
 	next = info.me_mapsize * 2;
 	if (next > s->map_max)
 		next = s->map_max;
-	if (mdb_env_set_mapsize(s->env, next))
+	if (store_map_resize(s->env, s->dir, next, s->writemap))
 		return ARC_EFULL;
 	log_msg(LOG_INFO, "store: map grown to %zu bytes", next);
 	return 0;

@@ -42,6 +42,8 @@ struct store {
 	size_t map_max;
 	int readonly;
 	int sync;
+	int writemap;          /* MDB_WRITEMAP (--sync off): store_map.h */
+	char *dir;
 	struct commit *commit; /* STORE_SYNC_FULL: shared sync state (NULL: sync alone) */
 };
 
@@ -62,8 +64,9 @@ int store_scan(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, size_
 /* The next value of a named sequence (1, 2, ...); ids are never reused. */
 int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out);
 /* Adopts a map grown by another process, capped at this process's
- * --map-max (kept in the env's user context by store_open). */
-void store_adopt_map(MDB_env *env);
+ * --map-max (the store is the env's user context). 0 or an LMDB/errno
+ * code (the write map could not be reserved on disk). */
+int store_adopt_map(MDB_env *env);
 /* LMDB return code to ARC_E*. */
 int store_err(int rc);
 #endif
