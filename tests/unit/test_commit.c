@@ -10,10 +10,17 @@
 #include "../../src/store.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROCS 6
@@ -122,6 +129,168 @@ static void open_beside_a_writer(void)
 	close(ready[0]), close(ready[1]), close(done[0]), close(done[1]);
 }
 
+/* Offsets in struct commit_page (commit.c) of `synced` and `round`. */
+#define PAGE_SYNCED 32
+#define PAGE_ROUND 56
+
+/* A child that takes the sync lock (as a syncer in the middle of its
+ * fdatasync would) and holds it until told or killed. */
+static pid_t hold_sync_lock(int done_fd_out[2])
+{
+	int ready[2];
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(ready) || pipe(done_fd_out))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char path[512];
+		int fd;
+		snprintf(path, sizeof(path), "%s/sync.shm", tmpdir);
+		fd = open(path, O_RDWR);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || write(ready[1], "r", 1) != 1)
+			_exit(2);
+		(void)read(done_fd_out[0], &c, 1);
+		_exit(0);
+	}
+	if (read(ready[0], &c, 1) != 1)
+		pid = -1;
+	close(ready[0]), close(ready[1]);
+	return pid;
+}
+
+/* A child that opens the store (commit_open takes the sync lock for a
+ * moment, so before anyone holds it), then on "go" writes one record and
+ * exits 0 once store_write said OK. */
+struct writer {
+	pid_t pid;
+	int go;
+};
+
+static struct writer one_writer(uint64_t who)
+{
+	struct writer w = { -1, -1 };
+	int ready[2], go[2];
+	char c = 0;
+
+	if (pipe(ready) || pipe(go))
+		return w;
+	w.pid = fork();
+	if (w.pid == 0) {
+		struct store cs;
+		struct put p = { who, 0 };
+		if (open_full(&cs) || write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(store_write(&cs, put_txn, &p) == ARC_OK ? 0 : 1);
+	}
+	if (read(ready[0], &c, 1) != 1)
+		w.pid = -1;
+	close(ready[0]), close(ready[1]), close(go[0]);
+	w.go = go[1];
+	return w;
+}
+
+static void writer_go(struct writer *w)
+{
+	if (write(w->go, "g", 1) != 1)
+		CHECK_MSG(0, "writer told to go");
+	close(w->go);
+}
+
+/* waitpid with a bound: 1 if pid exited 0 within ms milliseconds. */
+static int exited_ok_within(pid_t pid, int ms)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	int status;
+
+	for (int t = 0; t < ms; t += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+/* Waits (bounded) until the shared page has counted `n` waits. */
+static int waits_reach(struct store *s, uint64_t n)
+{
+	struct timespec nap = { 0, 5 * 1000 * 1000 };
+	struct commit_stats st;
+
+	for (int i = 0; i < 2000; i++) {
+		commit_stats(s->commit, &st);
+		if (st.waits >= n)
+			return 1;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+/* A waiter already covered by a finished sync returns at once, even while
+ * another process holds the lock for the next sync (queueing on the lock,
+ * it waited that sync out too); and a waiter whose syncer dies holding the
+ * lock takes over by itself. */
+static void covered_waiters_do_not_queue(void)
+{
+	struct store s;
+	struct commit_stats st;
+	int done[2];
+	struct writer w, w2;
+	pid_t holder;
+	unsigned char *page;
+	char path[512];
+	int fd;
+
+	if (!CHECK_EQ_INT(open_full(&s), ARC_OK))
+		return;
+	snprintf(path, sizeof(path), "%s/sync.shm", tmpdir);
+	fd = open(path, O_RDWR);
+	page = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!CHECK_MSG(page != MAP_FAILED, "sync.shm mapped")) {
+		store_close(&s);
+		return;
+	}
+	w = one_writer(1000);
+	w2 = one_writer(1001);
+	holder = hold_sync_lock(done);
+	CHECK_MSG(holder > 0 && w.pid > 0 && w2.pid > 0, "a process holds the sync lock, two writers ready");
+	commit_stats(s.commit, &st);
+	writer_go(&w);
+	CHECK_MSG(waits_reach(&s, st.waits + 1), "the writer committed and waits");
+	CHECK_MSG(!exited_ok_within(w.pid, 200), "not covered: it keeps waiting");
+	{
+		/* Play the syncer that holds the lock: everything is on disk,
+		 * `synced` says so, the others are woken. */
+		MDB_envinfo info;
+		mdb_env_sync(s.env, 1);
+		mdb_env_info(s.env, &info);
+		__atomic_store_n((uint64_t *)(page + PAGE_SYNCED), (uint64_t)info.me_last_txnid, __ATOMIC_RELEASE);
+		__atomic_add_fetch((uint32_t *)(page + PAGE_ROUND), 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, (uint32_t *)(page + PAGE_ROUND), FUTEX_WAKE, 64, NULL, NULL, 0);
+	}
+	CHECK_MSG(exited_ok_within(w.pid, 5000), "covered: it returns while the lock is still held");
+
+	commit_stats(s.commit, &st);
+	writer_go(&w2);
+	CHECK_MSG(waits_reach(&s, st.waits + 1), "a second writer waits");
+	kill(holder, SIGKILL); /* the syncer dies holding the lock, wakes nobody */
+	waitpid(holder, NULL, 0);
+	CHECK_MSG(exited_ok_within(w2.pid, 5000), "a syncer that died does not block the next one");
+	commit_stats(s.commit, &st);
+	{
+		MDB_envinfo info;
+		mdb_env_info(s.env, &info);
+		CHECK_EQ_U64_MSG(st.synced_txn, info.me_last_txnid, "the waiter synced for itself");
+	}
+	kill(w.pid, SIGKILL), kill(w2.pid, SIGKILL); /* already gone when the checks passed */
+	waitpid(w.pid, NULL, 0), waitpid(w2.pid, NULL, 0);
+	close(done[0]), close(done[1]);
+	munmap(page, 4096);
+	close(fd);
+	store_close(&s);
+}
+
 static void rm_tmp(void)
 {
 	DIR *d = opendir(tmpdir);
@@ -208,6 +377,9 @@ int main(void)
 	printf("# %llu commits, %llu fsyncs\n", (unsigned long long)(st1.waits - st0.waits),
 	       (unsigned long long)(st1.syncs - st0.syncs));
 	store_close(&s);
+
+	check_section("waiters covered while the lock is held");
+	covered_waiters_do_not_queue();
 	rm_tmp();
 	return check_done();
 }
