@@ -9,10 +9,12 @@
  * (and arcadectl), and an acknowledged write is still on disk.
  *
  * The shared state is one page in DIR/sync.shm: the covered txn id, read
- * and written with atomics, and flock(2) on the same file to elect the one
- * process that syncs (the kernel drops a dead process's lock, so a killed
- * syncer never blocks the others). docs/performance.md states the promise
- * and what it does not cover. */
+ * and written with atomics, and flock(2) on the same file, taken without
+ * blocking, to elect the one process that syncs (the kernel drops a dead
+ * process's lock, so a killed syncer never blocks the others). The other
+ * waiters sleep on a futex word of the page that the syncer bumps when it
+ * is done, so a waiter already covered never queues behind the next sync.
+ * docs/performance.md states the promise and what it does not cover. */
 #ifndef ARCADE_COMMIT_H
 #define ARCADE_COMMIT_H
 
