@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STORE_RETRIES 8
 
@@ -103,24 +104,38 @@ static int store_open_dbis(struct store *s)
 
 	if (rc != MDB_NOTFOUND || s->readonly)
 		return rc;
+	if (store_map_hold(s->dirfd) < 0)
+		return errno;
 	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc)
-		return rc;
+		goto out;
 	rc = store_dbis_in(s, txn, MDB_CREATE);
-	if (rc)
-		goto fail;
 	key_put_u64(ver, STORE_SCHEMA);
 	v.mv_size = 8;
 	v.mv_data = ver;
-	rc = mdb_put(txn, s->meta, (MDB_val *)&store_schema_key, &v, MDB_NOOVERWRITE);
+	if (rc == 0)
+		rc = mdb_put(txn, s->meta, (MDB_val *)&store_schema_key, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		rc = 0;
 	if (rc)
-		goto fail;
-	return store_commit(s, txn);
-fail:
-	mdb_txn_abort(txn);
+		mdb_txn_abort(txn);
+	else
+		rc = store_commit(s, txn);
+out:
+	store_map_release(s->dirfd);
 	return rc;
+}
+
+static int store_env_open(struct store *s, const struct store_opts *o, unsigned flags)
+{
+	int rc = mdb_env_create(&s->env);
+
+	if (rc)
+		return rc;
+	mdb_env_set_maxdbs(s->env, 8);
+	mdb_env_set_maxreaders(s->env, 512);
+	mdb_env_set_userctx(s->env, s); /* for store_adopt_map */
+	return store_map_open(s->env, o->dir, o->map_size, flags);
 }
 
 int store_open(struct store *s, const struct store_opts *o)
@@ -140,17 +155,24 @@ int store_open(struct store *s, const struct store_opts *o)
 	if (s->writemap)
 		flags |= MDB_WRITEMAP;
 	s->dir = xstrdup(o->dir);
+	s->dirfd = -1;
 	if (o->readonly)
 		flags |= MDB_RDONLY;
-	rc = mdb_env_create(&s->env);
+	rc = store_env_open(s, o, flags);
+	if (rc == EOPNOTSUPP && s->writemap) {
+		log_msg(LOG_WARN, "store: %s cannot reserve disk space (fallocate): no write map", o->dir);
+		mdb_env_close(s->env);
+		s->writemap = 0;
+		rc = store_env_open(s, o, flags & ~MDB_WRITEMAP);
+	}
 	if (rc)
 		goto fail;
-	mdb_env_set_maxdbs(s->env, 8);
-	mdb_env_set_maxreaders(s->env, 512);
-	mdb_env_set_userctx(s->env, s); /* for store_adopt_map */
-	rc = store_map_open(s->env, o->dir, o->map_size, flags);
-	if (rc)
+	/* Writers without the write map hold the directory lock around each
+	 * write transaction (store_map.h). */
+	if (!s->readonly && !s->writemap && (s->dirfd = store_map_dir_fd(o->dir)) < 0) {
+		rc = errno;
 		goto fail;
+	}
 	/* Reader slots of killed processes would pin old pages forever. */
 	mdb_reader_check(s->env, &dead);
 	if (dead)
@@ -170,7 +192,10 @@ fail:
 	s->env = NULL;
 	free(s->dir);
 	s->dir = NULL;
-	return rc == ENOSPC ? ARC_EFULL : ARC_EINTERNAL;
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
+	return rc == ENOSPC || rc == EDQUOT ? ARC_EFULL : ARC_EINTERNAL;
 }
 
 void store_close(struct store *s)
@@ -182,6 +207,9 @@ void store_close(struct store *s)
 	s->env = NULL;
 	free(s->dir);
 	s->dir = NULL;
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
 }
 
 int store_adopt_map(MDB_env *env)
@@ -246,24 +274,33 @@ static int store_grow(struct store *s)
 	return 0;
 }
 
+/* One write transaction, committed; a writer without the write map holds
+ * the directory lock shared throughout (store_map.h). */
+static int store_attempt(struct store *s, store_fn fn, void *ctx)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (store_map_hold(s->dirfd) < 0)
+		return ARC_EINTERNAL;
+	rc = store_begin(s, 0, &txn);
+	if (rc)
+		rc = store_err(rc);
+	else if ((rc = fn(s, txn, ctx)) != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = store_err(store_commit(s, txn));
+	store_map_release(s->dirfd);
+	return rc;
+}
+
 int store_write(struct store *s, store_fn fn, void *ctx)
 {
 	for (int attempt = 0; attempt < STORE_RETRIES; attempt++) {
-		MDB_txn *txn;
-		int rc = store_begin(s, 0, &txn);
+		int rc = store_attempt(s, fn, ctx);
 
-		if (rc)
-			return store_err(rc);
-		rc = fn(s, txn, ctx);
-		if (rc) {
-			mdb_txn_abort(txn);
-			if (rc != ARC_EMAPFULL)
-				return rc;
-		} else {
-			rc = store_err(store_commit(s, txn));
-			if (rc != ARC_EMAPFULL)
-				return rc;
-		}
+		if (rc != ARC_EMAPFULL)
+			return rc;
 		rc = store_grow(s);
 		if (rc)
 			return rc;

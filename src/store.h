@@ -43,6 +43,7 @@ struct store {
 	int readonly;
 	int sync;
 	int writemap;          /* MDB_WRITEMAP (--sync off): store_map.h */
+	int dirfd;             /* without the write map: held around writes */
 	char *dir;
 	struct commit *commit; /* STORE_SYNC_FULL: shared sync state (NULL: sync alone) */
 };

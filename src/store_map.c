@@ -1,6 +1,6 @@
 /* store_map: the size of the data environment's memory map, and the write
  * map that `--sync off` uses (see store_map.h for why it is safe). */
-#include "config.h"
+#include "config.h" /* _GNU_SOURCE: fallocate(2) */
 #include "store_map.h"
 #include "log.h"
 
@@ -11,19 +11,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* flock of the data directory: every change of a write map's size (and so
- * of the file's) happens under it, after looking at the file's size. */
+static int sm_flock(int fd, int op)
+{
+	while (flock(fd, op) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+int store_map_dir_fd(const char *dir)
+{
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int store_map_hold(int dirfd)
+{
+	return dirfd < 0 ? 0 : sm_flock(dirfd, LOCK_SH);
+}
+
+void store_map_release(int dirfd)
+{
+	if (dirfd >= 0)
+		sm_flock(dirfd, LOCK_UN);
+}
+
+/* The exclusive side: a write map's size (and so the file's length) changes
+ * only under it, after looking at the length, while no writer without the
+ * write map is inside a transaction (they hold the shared side). */
 static int sm_lock(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = store_map_dir_fd(dir);
 
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
+	if (fd >= 0 && sm_flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	return fd;
 }
 
@@ -34,15 +56,15 @@ static void sm_unlock(int fd)
 }
 
 /* Disk blocks for the first `size` bytes of the file, so that no page the
- * map covers is a hole: 0 or an errno value (ENOSPC: the disk is full). */
+ * map covers is a hole: 0 or an errno value (ENOSPC: the disk is full;
+ * EOPNOTSUPP: this filesystem cannot reserve, and glibc's emulation of
+ * posix_fallocate, a byte written per block, would race with the map). */
 static int sm_reserve(int fd, size_t size)
 {
-	int rc;
-
-	do
-		rc = posix_fallocate(fd, 0, (off_t)size);
-	while (rc == EINTR);
-	return rc;
+	while (fallocate(fd, 0, 0, (off_t)size) < 0)
+		if (errno != EINTR)
+			return errno == ENOTSUP ? EOPNOTSUPP : errno;
+	return 0;
 }
 
 static size_t sm_file_size(int fd)
@@ -74,11 +96,40 @@ static int sm_env_fd(MDB_env *env)
 	return fd;
 }
 
-int store_map_open(MDB_env *env, const char *dir, size_t map_size, unsigned flags)
+/* The length of DIR/data.mdb (0: none yet) in *have; an errno value if it
+ * exists but cannot be opened. */
+static int sm_data_length(const char *dir, size_t *have)
 {
 	char path[4096];
-	size_t size = map_size, have = 0;
-	int lock, fd, rc = 0;
+	int fd;
+
+	*have = 0;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : errno;
+	*have = sm_file_size(fd);
+	close(fd);
+	return 0;
+}
+
+/* A disk too full for the whole map does not stop a start: the map is set
+ * back to what the file already holds (the data, for a new file), and the
+ * writes that need more answer "full" when the growth is refused. */
+static int sm_reserve_or_shrink(MDB_env *env, size_t have)
+{
+	int rc = sm_reserve(sm_env_fd(env), sm_env_size(env));
+
+	if (rc != ENOSPC)
+		return rc;
+	log_msg(LOG_WARN, "store: the disk cannot hold a map of %zu bytes: mapping %zu", sm_env_size(env), have);
+	rc = mdb_env_set_mapsize(env, have ? have : 1); /* LMDB rounds up to the data */
+	return rc ? rc : sm_reserve(sm_env_fd(env), sm_env_size(env));
+}
+
+int store_map_open(MDB_env *env, const char *dir, size_t map_size, unsigned flags)
+{
+	size_t have = 0;
+	int lock, rc;
 
 	if (!(flags & MDB_WRITEMAP)) {
 		mdb_env_set_mapsize(env, map_size);
@@ -86,39 +137,37 @@ int store_map_open(MDB_env *env, const char *dir, size_t map_size, unsigned flag
 	}
 	if ((lock = sm_lock(dir)) < 0)
 		return errno;
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	if ((fd = open(path, O_RDWR | O_CLOEXEC)) >= 0) {
-		have = sm_file_size(fd);
-		/* Never smaller than the file: LMDB truncates it to the map. */
-		size = sm_max(size, have);
-		if (have)
-			rc = sm_reserve(fd, size);
-		close(fd);
-	}
+	/* Never smaller than the file: LMDB truncates it to the map. */
+	rc = sm_data_length(dir, &have);
 	if (rc == 0)
-		rc = mdb_env_set_mapsize(env, size);
+		rc = mdb_env_set_mapsize(env, sm_max(map_size, have));
 	if (rc == 0)
 		rc = mdb_env_open(env, dir, flags, 0640);
-	/* A new file (or one LMDB mapped larger) is reserved before anything
-	 * is written through the map: nothing has been yet. */
+	/* Reserved before anything is written through the map: nothing has
+	 * been yet (a new file's meta pages are written with pwrite). */
 	if (rc == 0)
-		rc = sm_reserve(sm_env_fd(env), sm_env_size(env));
+		rc = sm_reserve_or_shrink(env, have);
 	sm_unlock(lock);
 	return rc;
 }
 
 int store_map_resize(MDB_env *env, const char *dir, size_t size, int writemap)
 {
-	int lock, rc;
+	int lock, fd, rc;
 
 	if (!writemap)
 		return mdb_env_set_mapsize(env, size);
 	if ((lock = sm_lock(dir)) < 0)
 		return errno;
-	size = sm_max(size, sm_file_size(sm_env_fd(env)));
-	rc = sm_reserve(sm_env_fd(env), size);
+	fd = sm_env_fd(env);
+	size = sm_max(size, sm_file_size(fd));
+	rc = sm_reserve(fd, size);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(env, size);
+	/* LMDB maps at least the data: past a file a writer without the write
+	 * map left short (its top pages unwritten), that is a hole too. */
+	if (rc == 0)
+		rc = sm_reserve(fd, sm_env_size(env));
 	sm_unlock(lock);
 	if (rc)
 		log_msg(LOG_WARN, "store: cannot map %zu bytes of %s/data.mdb: %s", size, dir,

@@ -9,9 +9,15 @@ the environment with processes that write without the write map
 (arcadectl). The full-disk case is in tests/fault/test_fault_disk_full.py.
 """
 
+import fcntl
 import json
 import os
 import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
 
 from harness import ARCADECTL, Stack, target_of
 
@@ -85,6 +91,109 @@ def test_a_smaller_map_never_cuts_the_file(tmp_path):
             assert "died (" not in b.log(), b.log()[-3000:]
         assert _data_file(a).st_size >= grown
         _no_deaths(a, a_workers)
+
+
+def test_adopting_a_grown_map_never_cuts_the_file(tmp_path):
+    """Pool B opens while the file is small; pool A then grows it. When B's
+    data outgrows B's map, B adopts a larger one: set to what B knew (LMDB
+    rounds it up to the data) the file would shrink under A's map."""
+    data = str(tmp_path / "data")
+    args = ["--sync", "off", "--map-size", "1m"]
+    with Stack(data_dir=data, arcaded_args=args) as a, Stack(data_dir=data, arcaded_args=args) as b:
+        game, _ = _setup(a)
+        a_workers, b_workers = a.worker_pids(), b.worker_pids()
+        _fill(a, game, "a", 10)
+        grown = _data_file(a).st_size
+        assert grown >= 8 * MIB, grown
+        _fill(b, game, "b", 1)                  # B adopts: the data is past its 1 MiB
+        assert _data_file(b).st_size == grown
+        _fill(a, game, "more", 2)
+        assert _get(b, game, "more1")["data"] == "more1-" + "x" * VALUE
+        _no_deaths(a, a_workers)
+        _no_deaths(b, b_workers)
+
+
+def _write_in_thread(fn):
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("r", fn()), daemon=True)
+    t.start()
+    return t, box
+
+
+def test_writers_without_the_write_map_hold_the_directory_lock(tmp_path):
+    """A --sync full pool and arcadectl lengthen the file with pwrite; each
+    of their writes holds the data directory's lock shared, so a write map
+    is never resized (exclusive) in the middle of one. Held exclusively
+    here, their writes wait; released, they complete."""
+    data = str(tmp_path / "data")
+    with Stack(data_dir=data) as s:
+        game, table = _setup(s)
+        url = s.gj_url("scores/add", {"game_id": game["id"], "table_id": table["id"],
+                                      "guest": "g", "score": "1 point", "sort": 1}, game)
+        dirfd = os.open(data, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(dirfd, fcntl.LOCK_EX)
+            t, box = _write_in_thread(lambda: s.request("GET", target_of(url), timeout=20))
+            ctl = subprocess.Popen([ARCADECTL, "--data", data, "--json", "table", "create",
+                                    "--game", str(game["id"]), "--name", "Held"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.0)
+            assert t.is_alive() and "r" not in box, box
+            assert ctl.poll() is None
+            reads = s.gj_get("scores", {"game_id": game["id"], "table_id": table["id"]}, game)
+            assert reads.status_code == 200, reads.text      # reads take no lock
+        finally:
+            fcntl.flock(dirfd, fcntl.LOCK_UN)
+            os.close(dirfd)
+        t.join(20)
+        out, err = ctl.communicate(timeout=20)
+        assert box["r"].text == '{"response":{"success":"true"}}', box["r"].text
+        assert ctl.returncode == 0 and json.loads(out)["name"] == "Held", (out, err)
+
+
+@pytest.fixture
+def small_tmpfs():
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mnt = tempfile.mkdtemp(prefix="arcade-writemap-tmpfs-")
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", mnt],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        os.rmdir(mnt)
+        pytest.skip(f"cannot mount a tmpfs: {p.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        for _ in range(50):
+            if subprocess.run(["umount", mnt], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            subprocess.run(["umount", "-l", mnt], capture_output=True)
+        os.rmdir(mnt)
+
+
+def test_a_disk_too_small_for_the_map_still_starts(small_tmpfs):
+    """--map-size 64m on an 8 MiB disk: the map cannot be reserved whole, so
+    the pool maps what the file holds, writes until growth is refused, then
+    answers 503 "full"; nothing crashes."""
+    data = os.path.join(small_tmpfs, "data")
+    with Stack(data_dir=data, arcaded_args=["--sync", "off", "--map-size", "64m"]) as s:
+        assert "the disk cannot hold a map of" in s.log(), s.log()[-2000:]
+        game, _ = _setup(s)
+        workers = s.worker_pids()
+        answers = []
+        for i in range(20):
+            r = _set(s, game, f"k{i}", "x" * VALUE)
+            answers.append(r.status_code)
+            if r.status_code == 503:
+                assert r.text == '{"response":{"success":"false","message":' \
+                    '"The server\'s storage is full. Try again later."}}', r.text
+                break
+            assert r.text == '{"response":{"success":"true"}}', r.text
+        assert answers[-1] == 503 and answers.count(200) >= 2, answers
+        assert _get(s, game, "k0")["data"] == "x" * VALUE
+        _no_deaths(s, workers)
 
 
 def test_arcadectl_writes_beside_a_write_map_pool(tmp_path):
