@@ -35,7 +35,9 @@ int store_err(int rc)
 	}
 }
 
-/* Commits txn with the durability the store was opened with. A write
+/* Commits txn with the durability the store was opened with, releasing
+ * the caller's directory hold (store_map_hold) as soon as the file's
+ * length is settled, before any wait for a sync. A write
  * transaction that changed nothing commits nothing (LMDB writes no meta
  * page and its id is used again): then there is nothing to wait for. If
  * another process commits that id before mdb_env_info looks, this waits
@@ -46,6 +48,10 @@ static int store_commit(struct store *s, MDB_txn *txn)
 	MDB_envinfo info;
 	int rc = mdb_txn_commit(txn);
 
+	/* The file's length is settled: a write map may resize during the
+	 * wait for the sync (flock has no writer preference, so holding on
+	 * through busy syncs could starve it). */
+	store_map_release(s->dirfd);
 	if (rc == 0 && s->sync == STORE_SYNC_FULL && mdb_env_info(s->env, &info) == 0 &&
 	    (uint64_t)info.me_last_txnid >= id)
 		rc = commit_wait(s->commit, s->env, id);
@@ -117,10 +123,9 @@ static int store_open_dbis(struct store *s)
 		rc = mdb_put(txn, s->meta, (MDB_val *)&store_schema_key, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		rc = 0;
-	if (rc)
-		mdb_txn_abort(txn);
-	else
-		rc = store_commit(s, txn);
+	if (rc == 0)
+		return store_commit(s, txn); /* releases the hold */
+	mdb_txn_abort(txn);
 out:
 	store_map_release(s->dirfd);
 	return rc;
@@ -162,6 +167,7 @@ int store_open(struct store *s, const struct store_opts *o)
 	if (rc == EOPNOTSUPP && s->writemap) {
 		log_msg(LOG_WARN, "store: %s cannot reserve disk space (fallocate): no write map", o->dir);
 		mdb_env_close(s->env);
+		s->env = NULL;
 		s->writemap = 0;
 		rc = store_env_open(s, o, flags & ~MDB_WRITEMAP);
 	}
@@ -284,14 +290,17 @@ static int store_attempt(struct store *s, store_fn fn, void *ctx)
 	if (store_map_hold(s->dirfd) < 0)
 		return ARC_EINTERNAL;
 	rc = store_begin(s, 0, &txn);
-	if (rc)
-		rc = store_err(rc);
-	else if ((rc = fn(s, txn, ctx)) != 0)
+	if (rc) {
+		store_map_release(s->dirfd);
+		return store_err(rc);
+	}
+	rc = fn(s, txn, ctx);
+	if (rc) {
 		mdb_txn_abort(txn);
-	else
-		rc = store_err(store_commit(s, txn));
-	store_map_release(s->dirfd);
-	return rc;
+		store_map_release(s->dirfd);
+		return rc;
+	}
+	return store_err(store_commit(s, txn)); /* releases the hold */
 }
 
 int store_write(struct store *s, store_fn fn, void *ctx)

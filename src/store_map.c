@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,19 +60,32 @@ static void sm_unlock(int fd)
  * map covers is a hole: 0 or an errno value (ENOSPC: the disk is full;
  * EOPNOTSUPP: this filesystem cannot reserve, and glibc's emulation of
  * posix_fallocate, a byte written per block, would race with the map). */
-static int sm_reserve(int fd, size_t size)
-{
-	while (fallocate(fd, 0, 0, (off_t)size) < 0)
-		if (errno != EINTR)
-			return errno == ENOTSUP ? EOPNOTSUPP : errno;
-	return 0;
-}
-
 static size_t sm_file_size(int fd)
 {
 	struct stat st;
 
 	return fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
+}
+
+/* ext4 keeps what a refused fallocate did allocate, and the length it set:
+ * the file is cut back to its length before, which no map exceeds (the
+ * caller holds the exclusive lock), and the disk gets its room back. */
+static int sm_reserve(int fd, size_t size)
+{
+	size_t before = sm_file_size(fd);
+	int rc = 0;
+
+	while (rc == 0 && fallocate(fd, 0, 0, (off_t)size) < 0)
+		if (errno != EINTR)
+			rc = errno == ENOTSUP ? EOPNOTSUPP : errno;
+	if (rc && sm_file_size(fd) > before && ftruncate(fd, (off_t)before) < 0)
+		log_msg(LOG_WARN, "store: cannot cut data.mdb back to %zu bytes: %s", before, strerror(errno));
+	return rc;
+}
+
+static int sm_full(int rc)
+{
+	return rc == ENOSPC || rc == EDQUOT;
 }
 
 static size_t sm_max(size_t a, size_t b)
@@ -113,17 +127,25 @@ static int sm_data_length(const char *dir, size_t *have)
 }
 
 /* A disk too full for the whole map does not stop a start: the map is set
- * back to what the file already holds (the data, for a new file), and the
- * writes that need more answer "full" when the growth is refused. */
+ * back to what the file already holds, or for a new file halved until the
+ * disk holds it (down to SM_MAP_FLOOR); the writes that need more answer
+ * "full" when the growth is refused. */
+#define SM_MAP_FLOOR ((size_t)1 << 20)
+
 static int sm_reserve_or_shrink(MDB_env *env, size_t have)
 {
-	int rc = sm_reserve(sm_env_fd(env), sm_env_size(env));
+	size_t size = sm_env_size(env);
+	int rc = sm_reserve(sm_env_fd(env), size);
 
-	if (rc != ENOSPC)
-		return rc;
-	log_msg(LOG_WARN, "store: the disk cannot hold a map of %zu bytes: mapping %zu", sm_env_size(env), have);
-	rc = mdb_env_set_mapsize(env, have ? have : 1); /* LMDB rounds up to the data */
-	return rc ? rc : sm_reserve(sm_env_fd(env), sm_env_size(env));
+	if (sm_full(rc))
+		log_msg(LOG_WARN, "store: the disk cannot hold a map of %zu bytes: mapping less", size);
+	while (sm_full(rc) && size > have && size > SM_MAP_FLOOR) {
+		size = sm_max(have, sm_max(size / 2, SM_MAP_FLOOR));
+		rc = mdb_env_set_mapsize(env, size); /* LMDB keeps at least the data */
+		if (rc == 0)
+			rc = sm_reserve(sm_env_fd(env), sm_env_size(env));
+	}
+	return rc;
 }
 
 int store_map_open(MDB_env *env, const char *dir, size_t map_size, unsigned flags)
@@ -171,6 +193,6 @@ int store_map_resize(MDB_env *env, const char *dir, size_t size, int writemap)
 	sm_unlock(lock);
 	if (rc)
 		log_msg(LOG_WARN, "store: cannot map %zu bytes of %s/data.mdb: %s", size, dir,
-			rc == ENOSPC ? "the disk is full" : mdb_strerror(rc));
+			sm_full(rc) ? "the disk is full" : mdb_strerror(rc));
 	return rc;
 }
