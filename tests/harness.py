@@ -158,6 +158,24 @@ def pid_alive(pid):
     return state not in ("Z", "X")
 
 
+def mount(args, mnt):
+    """`mount ARGS... MNT` (a small tmpfs or loop filesystem for a test of a
+    full disk). None when mounted, else why it cannot be here."""
+    if os.geteuid() != 0:
+        return "mounting needs root"
+    p = subprocess.run(["mount", *args, mnt], capture_output=True, text=True)
+    return None if p.returncode == 0 else (p.stderr.strip() or f"mount exited {p.returncode}")
+
+
+def unmount(mnt):
+    """Unmounts MNT, waiting up to 5 s for its last user, lazily after that."""
+    for _ in range(50):
+        if subprocess.run(["umount", mnt], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
+    subprocess.run(["umount", "-l", mnt], capture_output=True)
+
+
 class StackError(RuntimeError):
     pass
 

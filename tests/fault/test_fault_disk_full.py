@@ -11,12 +11,12 @@ written through the map into a hole on the full disk is a SIGBUS)."""
 
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 
 import pytest
 
+from harness import mount, unmount
 from faultkit import (BIG, GJ_FULL, OPS, FaultStack, Load, World, assert_env_clean,
                       verify_all, wait_for)
 
@@ -51,23 +51,15 @@ def statvfs_free(path):
 
 @pytest.fixture(scope="module")
 def tmpfs():
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
     mnt = tempfile.mkdtemp(prefix="arcade-fault-tmpfs-")
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", mnt],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
+    why = mount(["-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs"], mnt)
+    if why:
         os.rmdir(mnt)
-        pytest.skip(f"cannot mount a tmpfs: {p.stderr.strip()}")
+        pytest.skip(f"cannot mount a tmpfs: {why}")
     try:
         yield mnt
     finally:
-        for _ in range(50):
-            if subprocess.run(["umount", mnt], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        else:
-            subprocess.run(["umount", "-l", mnt], capture_output=True)
+        unmount(mnt)
         os.rmdir(mnt)
 
 

@@ -14,13 +14,12 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
-from harness import ARCADECTL, Stack, target_of
+from harness import ARCADECTL, Stack, mount, target_of, unmount
 
 MIB = 1 << 20
 GJ_FULL = ('{"response":{"success":"false","message":'
@@ -155,33 +154,22 @@ def test_writers_without_the_write_map_hold_the_directory_lock(tmp_path):
 
 
 @pytest.fixture
-def small_tmpfs():
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mnt = tempfile.mkdtemp(prefix="arcade-writemap-tmpfs-")
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", mnt],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        os.rmdir(mnt)
-        pytest.skip(f"cannot mount a tmpfs: {p.stderr.strip()}")
+def small_tmpfs(tmp_path):
+    mnt = str(tmp_path / "tmpfs")
+    os.makedirs(mnt)
+    why = mount(["-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs"], mnt)
+    if why:
+        pytest.skip(f"cannot mount a tmpfs: {why}")
     try:
         yield mnt
     finally:
-        for _ in range(50):
-            if subprocess.run(["umount", mnt], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        else:
-            subprocess.run(["umount", "-l", mnt], capture_output=True)
-        os.rmdir(mnt)
+        unmount(mnt)
 
 
 @pytest.fixture
 def small_ext4(tmp_path):
     """A 16 MiB ext4 on a loop device: unlike tmpfs, ext4 keeps the blocks
     a refused fallocate did get, and the length it set."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting needs root")
     img, mnt = str(tmp_path / "ext4.img"), str(tmp_path / "mnt")
     os.makedirs(mnt)
     with open(img, "wb") as f:
@@ -189,18 +177,13 @@ def small_ext4(tmp_path):
     p = subprocess.run(["mkfs.ext4", "-q", "-F", img], capture_output=True, text=True)
     if p.returncode != 0:
         pytest.skip(f"no mkfs.ext4: {p.stderr.strip()}")
-    p = subprocess.run(["mount", "-o", "loop", img, mnt], capture_output=True, text=True)
-    if p.returncode != 0:
-        pytest.skip(f"cannot mount a loop device: {p.stderr.strip()}")
+    why = mount(["-o", "loop", img], mnt)
+    if why:
+        pytest.skip(f"cannot mount a loop device: {why}")
     try:
         yield mnt
     finally:
-        for _ in range(50):
-            if subprocess.run(["umount", mnt], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        else:
-            subprocess.run(["umount", "-l", mnt], capture_output=True)
+        unmount(mnt)
 
 
 def _fill_until_full(s, game):
