@@ -43,16 +43,6 @@ struct commit {
 	struct commit_page *page;
 };
 
-/* flock that a signal (graceful stop) does not abandon halfway: the
- * caller has committed and must not answer before the sync. */
-static int commit_flock(int fd, int op)
-{
-	while (flock(fd, op) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
-
 /* The last txn id whose commit has completed: a read transaction starts
  * from the id LMDB publishes after the meta page is written, never one
  * still being written. */
@@ -91,7 +81,7 @@ int commit_open(struct commit **out, MDB_env *env, const char *dir)
 	if (fd < 0)
 		goto fail;
 	c->fd = fd;
-	if (commit_flock(fd, LOCK_EX) < 0)
+	if (util_flock(fd, LOCK_EX) < 0)
 		goto fail_fd;
 	/* Read under the lock: `synced` only moves under it, never past a
 	 * commit that had completed, so it cannot exceed this. */
@@ -116,11 +106,11 @@ int commit_open(struct commit **out, MDB_env *env, const char *dir)
 		__atomic_store_n(&p->synced, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->magic, COMMIT_MAGIC, __ATOMIC_RELEASE);
 	}
-	commit_flock(fd, LOCK_UN);
+	util_flock(fd, LOCK_UN);
 	*out = c;
 	return 0;
 fail_unlock:
-	commit_flock(fd, LOCK_UN);
+	util_flock(fd, LOCK_UN);
 fail_fd:
 	close(fd);
 fail:
@@ -198,7 +188,7 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 		commit_nap(p, seen);
 	}
 	rc = commit_sync_locked(c, env, id);
-	commit_flock(c->fd, LOCK_UN);
+	util_flock(c->fd, LOCK_UN);
 	__atomic_add_fetch(&p->round, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, &p->round, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 	return rc;

@@ -3,6 +3,7 @@
 #include "config.h" /* _GNU_SOURCE: fallocate(2) */
 #include "store_map.h"
 #include "log.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,14 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int sm_flock(int fd, int op)
-{
-	while (flock(fd, op) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
-
 int store_map_dir_fd(const char *dir)
 {
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -27,13 +20,13 @@ int store_map_dir_fd(const char *dir)
 
 int store_map_hold(int dirfd)
 {
-	return dirfd < 0 ? 0 : sm_flock(dirfd, LOCK_SH);
+	return dirfd < 0 ? 0 : util_flock(dirfd, LOCK_SH);
 }
 
 void store_map_release(int dirfd)
 {
 	if (dirfd >= 0)
-		sm_flock(dirfd, LOCK_UN);
+		util_flock(dirfd, LOCK_UN);
 }
 
 /* The exclusive side: a write map's size (and so the file's length) changes
@@ -43,7 +36,7 @@ static int sm_lock(const char *dir)
 {
 	int fd = store_map_dir_fd(dir);
 
-	if (fd >= 0 && sm_flock(fd, LOCK_EX) < 0) {
+	if (fd >= 0 && util_flock(fd, LOCK_EX) < 0) {
 		close(fd);
 		fd = -1;
 	}

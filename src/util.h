@@ -57,6 +57,9 @@ int util_utf8_valid(const char *s, size_t n);
 void util_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 */
 void util_lower(char *s);
 
+/* flock(2) that a signal (a graceful stop) does not abandon halfway:
+ * retried on EINTR. 0, or -1 with errno. */
+int util_flock(int fd, int op);
 uint64_t util_now_ms(void);       /* wall clock, ms since the epoch */
 uint64_t util_mono_ms(void);      /* monotonic, for durations */
 #endif
