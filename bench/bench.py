@@ -516,10 +516,12 @@ def durable(tmp, workers):
     r = {k: median([x[k] for x in runs]) for k in ("rps", "p50", "p99", "worker_us")}
     r.update(name=f"gj scores/add durable, {workers} workers", conns=CONNS, raw=median(raws), raw_runs=raws,
              rounds=[x["rps"] for x in runs], ratio_raw=median([a["rps"] / b for a, b in zip(runs, raws)]),
-             commits_per_fsync=(after["waits"] - before["waits"]) / max(1, after["syncs"] - before["syncs"]))
+             commits_per_fsync=(after["waits"] - before["waits"]) / max(1, after["syncs"] - before["syncs"]),
+             wakes_per_commit=(after["wakes"] - before["wakes"]) / max(1, after["waits"] - before["waits"]))
     log(f"  raw LMDB {' '.join(f'{x:.0f}' for x in raws)} commits/s; arcade "
         f"{' '.join(f'{x:.0f}' for x in r['rounds'])} req/s, p99 {r['p99']:.2f} ms, "
-        f"{r['commits_per_fsync']:.1f} commits per fsync: {r['ratio_raw']:.2f}x raw")
+        f"{r['commits_per_fsync']:.1f} commits per fsync, {r['wakes_per_commit']:.2f} wakes per commit: "
+        f"{r['ratio_raw']:.2f}x raw")
     return r
 
 
@@ -527,8 +529,9 @@ def sync_page(data_dir):
     """Counters of the group commit (src/commit.c, struct commit_page)."""
     import struct
     with open(os.path.join(data_dir, "sync.shm"), "rb") as f:
-        _m, _v, _p, _d, _i, synced, waits, syncs = struct.unpack("<QIIQQQQQ", f.read(56))
-    return {"synced": synced, "waits": waits, "syncs": syncs}
+        (_m, _v, _p, _d, _i, synced, waits, syncs, _round, _p2, _wanted,
+         wakes) = struct.unpack("<QIIQQQQQIIQQ", f.read(80))
+    return {"synced": synced, "waits": waits, "syncs": syncs, "wakes": wakes}
 
 
 def import_scores(tmp, notes):
@@ -579,7 +582,7 @@ def report(results, notes):
         print(f"{r['name']}: {r['rps']:.0f} req/s = {r['ratio_raw']:.2f}x raw LMDB's durable single-put "
               f"commit rate on the same disk (rounds: {' '.join(f'{x:.0f}' for x in r['rounds'])} req/s vs "
               f"{' '.join(f'{x:.0f}' for x in r['raw_runs'])} commits/s); "
-              f"{r['commits_per_fsync']:.1f} commits per fsync")
+              f"{r['commits_per_fsync']:.1f} commits per fsync, {r['wakes_per_commit']:.2f} wakes per commit")
     byname = {r["name"]: r for r in results}
     if "gj get-rank @1M" in byname and "gj get-rank @1k" in byname:
         a, b = byname["gj get-rank @1M"], byname["gj get-rank @1k"]

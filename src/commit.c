@@ -19,11 +19,16 @@
 #include <unistd.h>
 
 #define COMMIT_MAGIC 0x6172636164657363ULL /* "arcadesc" */
-#define COMMIT_VERSION 2
+#define COMMIT_VERSION 3
 #define COMMIT_PAGE 4096
 /* How long a waiter sleeps before looking again by itself: only matters
  * when a syncer died between taking the lock and waking the others. */
 #define COMMIT_NAP_NS 5000000L
+/* Syncs one syncer performs in a row while others wait for commits its
+ * last sync did not cover: the disk never idles between two syncs waiting
+ * for the next syncer to be scheduled, at the price of this syncer's own
+ * answer waiting that many syncs at most. */
+#define COMMIT_ROUNDS 3
 
 /* The shared page. `synced` only grows while the data file stays the same
  * one; it is reset when sync.shm does not describe the data.mdb beside it. */
@@ -34,8 +39,10 @@ struct commit_page {
 	uint64_t synced;    /* every txn id <= this is on disk */
 	uint64_t waits;     /* commits that waited for a sync (statistics) */
 	uint64_t syncs;     /* fsyncs performed for them (statistics) */
-	uint32_t round;     /* futex word: bumped after every sync */
+	uint32_t round;     /* futex word: bumped before every wake */
 	uint32_t pad2;
+	uint64_t wanted;    /* the highest txn id a waiter has waited for */
+	uint64_t wakes;     /* waiters woken from a futex sleep (statistics) */
 };
 
 struct commit {
@@ -61,6 +68,18 @@ static int commit_last_txn(MDB_env *env, uint64_t *out)
 	*out = (uint64_t)mdb_txn_id(txn);
 	mdb_txn_abort(txn);
 	return 0;
+}
+
+/* A `wanted` beyond the last commit (the page outlived commits lost in a
+ * crash) would have every syncer sync again for nothing. Waiters raise it
+ * without the lock, each after its commit, so it is compared with the last
+ * commit read after it, and only that stale value is taken back. */
+static void commit_forget_stale(struct commit_page *p, MDB_env *env)
+{
+	uint64_t want = __atomic_load_n(&p->wanted, __ATOMIC_SEQ_CST), last;
+
+	if (commit_last_txn(env, &last) == 0 && want > last)
+		__atomic_compare_exchange_n(&p->wanted, &want, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 }
 
 int commit_open(struct commit **out, MDB_env *env, const char *dir)
@@ -102,10 +121,12 @@ int commit_open(struct commit **out, MDB_env *env, const char *dir)
 		p->version = COMMIT_VERSION;
 		p->dev = (uint64_t)data.st_dev;
 		p->ino = (uint64_t)data.st_ino;
-		p->waits = p->syncs = 0;
+		p->waits = p->syncs = p->wakes = 0;
 		__atomic_store_n(&p->synced, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->wanted, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->magic, COMMIT_MAGIC, __ATOMIC_RELEASE);
 	}
+	commit_forget_stale(p, env);
 	util_flock(fd, LOCK_UN);
 	*out = c;
 	return 0;
@@ -128,12 +149,56 @@ void commit_close(struct commit *c)
 	free(c);
 }
 
-/* Sleeps until `round` moves on from `seen` (or a nap passes). */
-static void commit_nap(struct commit_page *p, uint32_t seen)
+/* A waiter sleeps on one of 32 futex bits, picked by its txn id, so that
+ * a finished sync wakes the waiters it covered and leaves the others (who
+ * committed while it ran) asleep. Ids are consecutive, so the few dozen
+ * ids a sync covers map to distinct bits; a collision only wakes a waiter
+ * early, and it looks again. */
+static uint32_t commit_bit(uint64_t id)
 {
-	struct timespec ts = { 0, COMMIT_NAP_NS };
+	return 1u << (id % 32);
+}
 
-	syscall(SYS_futex, &p->round, FUTEX_WAIT, seen, &ts, NULL, 0);
+/* The bits of the ids in (from, to]. */
+static uint32_t commit_bits(uint64_t from, uint64_t to)
+{
+	uint32_t mask = 0;
+
+	if (to <= from)
+		return 0;
+	if (to - from >= 32)
+		return UINT32_MAX;
+	for (uint64_t id = from + 1; id <= to; id++)
+		mask |= commit_bit(id);
+	return mask;
+}
+
+/* Wakes up to n sleepers whose bit is in mask. `round` moves first, so a
+ * waiter that read it before and is only about to sleep does not. */
+static void commit_wake(struct commit_page *p, uint32_t mask, int n)
+{
+	if (!mask)
+		return;
+	__atomic_add_fetch(&p->round, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &p->round, FUTEX_WAKE_BITSET, n, NULL, NULL, mask);
+}
+
+/* Sleeps on id's bit until woken, or until `round` is no longer `seen`,
+ * or a nap passes (FUTEX_WAIT_BITSET's timeout is absolute). */
+static void commit_nap(struct commit_page *p, uint32_t seen, uint64_t id)
+{
+	struct timespec ts;
+	long rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += COMMIT_NAP_NS;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	rc = syscall(SYS_futex, &p->round, FUTEX_WAIT_BITSET, seen, &ts, NULL, commit_bit(id));
+	if (rc == 0)
+		__atomic_add_fetch(&p->wakes, 1, __ATOMIC_RELAXED);
 }
 
 /* Under the lock: syncs for everything committed so far unless a sync
@@ -161,23 +226,55 @@ static int commit_sync_locked(struct commit *c, MDB_env *env, uint64_t id)
 	return 0;
 }
 
+/* Holding the lock: syncs for id, then again (COMMIT_ROUNDS in all at
+ * most) while a waiter wants a commit the last sync did not cover; after
+ * each sync wakes the waiters it covered. A failed sync wakes everyone:
+ * each then tries for itself and answers its own error. */
+static int commit_lead(struct commit *c, MDB_env *env, uint64_t id)
+{
+	struct commit_page *p = c->page;
+	int rc = 0;
+
+	for (int i = 0; i < COMMIT_ROUNDS && rc == 0; i++) {
+		uint64_t before = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE), after;
+		uint64_t want = i ? __atomic_load_n(&p->wanted, __ATOMIC_SEQ_CST) : id;
+
+		if (before >= want)
+			break;
+		rc = commit_sync_locked(c, env, want);
+		after = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE);
+		commit_wake(p, rc ? UINT32_MAX : commit_bits(before, after), INT32_MAX);
+		if (after == before)
+			break; /* nothing new was committed: `wanted` is stale */
+	}
+	return rc;
+}
+
 /* A waiter never queues on the lock behind a sync it does not need: it
- * sleeps on `round` while another process syncs, returns as soon as a sync
- * covers it, and takes the lock only to sync itself. (Queueing on flock,
- * waiters already covered waited out the next sync before they could see
- * it: about 2 commits per fsync with 8 workers.) The lock is released
- * before the others are woken, so one of them can start the next sync. */
+ * sleeps while another process syncs, is woken by the sync that covers it,
+ * and takes the lock only to sync itself. (Queueing on flock, waiters
+ * already covered waited out the next sync before they could see it:
+ * about 2 commits per fsync with 8 workers; woken all at once after every
+ * sync, those the sync did not cover went back to sleep: one task switch
+ * an add for nothing.) The syncer hands over after releasing the lock by
+ * waking one waiter still uncovered; `wanted` is published before a waiter
+ * tries the lock, so a waiter that found the lock taken is seen then. */
 int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 {
 	struct commit_page *p;
+	uint64_t want, synced;
 	int rc;
 
 	if (!c)
 		return mdb_env_sync(env, 1);
 	p = c->page;
 	__atomic_add_fetch(&p->waits, 1, __ATOMIC_RELAXED);
+	want = __atomic_load_n(&p->wanted, __ATOMIC_RELAXED);
+	while (want < id && !__atomic_compare_exchange_n(&p->wanted, &want, id, 1, __ATOMIC_SEQ_CST,
+							 __ATOMIC_RELAXED))
+		;
 	for (;;) {
-		uint32_t seen = __atomic_load_n(&p->round, __ATOMIC_ACQUIRE);
+		uint32_t seen = __atomic_load_n(&p->round, __ATOMIC_SEQ_CST);
 
 		if (__atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) >= id)
 			return 0;
@@ -185,12 +282,14 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 			break;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return mdb_env_sync(env, 1);
-		commit_nap(p, seen);
+		commit_nap(p, seen, id);
 	}
-	rc = commit_sync_locked(c, env, id);
+	rc = commit_lead(c, env, id);
 	util_flock(c->fd, LOCK_UN);
-	__atomic_add_fetch(&p->round, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &p->round, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+	synced = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE);
+	want = __atomic_load_n(&p->wanted, __ATOMIC_SEQ_CST);
+	if (want > synced)
+		commit_wake(p, commit_bits(synced, want), 1);
 	return rc;
 }
 
@@ -201,6 +300,7 @@ int commit_stats(const struct commit *c, struct commit_stats *out)
 		return -1;
 	out->waits = __atomic_load_n(&c->page->waits, __ATOMIC_RELAXED);
 	out->syncs = __atomic_load_n(&c->page->syncs, __ATOMIC_RELAXED);
+	out->wakes = __atomic_load_n(&c->page->wakes, __ATOMIC_RELAXED);
 	out->synced_txn = __atomic_load_n(&c->page->synced, __ATOMIC_ACQUIRE);
 	return 0;
 }

@@ -12,8 +12,11 @@
  * and written with atomics, and flock(2) on the same file, taken without
  * blocking, to elect the one process that syncs (the kernel drops a dead
  * process's lock, so a killed syncer never blocks the others). The other
- * waiters sleep on a futex word of the page that the syncer bumps when it
- * is done, so a waiter already covered never queues behind the next sync.
+ * waiters sleep on a futex word of the page, each on one of 32 bits picked
+ * by its txn id: a finished sync wakes just the waiters it covered, so a
+ * covered waiter never queues behind the next sync and an uncovered one
+ * sleeps on. The syncer syncs again while waiters remain uncovered (a few
+ * times at most), then hands over to one of them.
  * docs/performance.md states the promise and what it does not cover. */
 #ifndef ARCADE_COMMIT_H
 #define ARCADE_COMMIT_H
@@ -33,10 +36,12 @@ void commit_close(struct commit *c);
  * c may be NULL: then this process syncs by itself. */
 int commit_wait(struct commit *c, MDB_env *env, uint64_t id);
 
-/* Counters of this environment since sync.shm was made (arcadectl stats,
- * the benchmark): commits that waited, and fsyncs performed for them. */
+/* Counters of this environment since sync.shm was made (tests, the
+ * benchmark): commits that waited, fsyncs performed for them, and times a
+ * waiter was woken from its sleep (about one a wait: a sync wakes only the
+ * waiters it covered, plus the one it hands over to). */
 struct commit_stats {
-	uint64_t waits, syncs, synced_txn;
+	uint64_t waits, syncs, wakes, synced_txn;
 };
 int commit_stats(const struct commit *c, struct commit_stats *out);
 #endif

@@ -291,6 +291,91 @@ static void covered_waiters_do_not_queue(void)
 	store_close(&s);
 }
 
+/* Bounded: 1 once pid sleeps in a futex wait (its wchan says so). */
+static int asleep_in_futex(pid_t pid)
+{
+	struct timespec nap = { 0, 2 * 1000 * 1000 };
+	char path[64], w[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(w, 1, sizeof(w) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		w[n] = '\0';
+		if (strstr(w, "futex"))
+			return 1;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+/* Plays a syncer's wake: `round` moves, then the sleepers on mask's bits. */
+static void wake_bits(unsigned char *page, uint32_t mask)
+{
+	__atomic_add_fetch((uint32_t *)(page + PAGE_ROUND), 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, (uint32_t *)(page + PAGE_ROUND), FUTEX_WAKE_BITSET, 64, NULL, NULL, mask);
+}
+
+/* A waiter sleeps on the bit of its txn id (id % 32), so the wake of a sync
+ * that did not cover it leaves it asleep (woken with the others, it only
+ * went back to sleep: a task switch per write for nothing), and the wake of
+ * the sync that covers it ends its wait. */
+static void uncovered_waiters_sleep_on(void)
+{
+	struct store s;
+	struct commit_stats st, st2;
+	MDB_envinfo info;
+	int done[2];
+	struct writer w;
+	pid_t holder;
+	unsigned char *page;
+	char path[512];
+	int fd;
+	uint64_t id;
+
+	if (!CHECK_EQ_INT(open_full(&s), ARC_OK))
+		return;
+	snprintf(path, sizeof(path), "%s/sync.shm", tmpdir);
+	fd = open(path, O_RDWR);
+	page = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!CHECK_MSG(page != MAP_FAILED, "sync.shm mapped")) {
+		store_close(&s);
+		return;
+	}
+	w = one_writer(1002);
+	holder = hold_sync_lock(done);
+	CHECK_MSG(holder > 0 && w.pid > 0, "a process holds the sync lock, a writer ready");
+	commit_stats(s.commit, &st);
+	writer_go(&w);
+	CHECK_MSG(waits_reach(&s, st.waits + 1), "the writer committed and waits");
+	mdb_env_info(s.env, &info);
+	id = (uint64_t)info.me_last_txnid;
+	CHECK_MSG(asleep_in_futex(w.pid), "the writer sleeps");
+	commit_stats(s.commit, &st);
+	wake_bits(page, ~(1u << (id % 32))); /* a sync of other commits is done */
+	{
+		struct timespec nap = { 0, 50 * 1000 * 1000 };
+		nanosleep(&nap, NULL);
+	}
+	commit_stats(s.commit, &st2);
+	CHECK_EQ_U64_MSG(st2.wakes, st.wakes, "a wake for other commits does not wake it");
+	CHECK_MSG(!exited_ok_within(w.pid, 50), "not covered: it keeps waiting");
+	mdb_env_sync(s.env, 1);
+	__atomic_store_n((uint64_t *)(page + PAGE_SYNCED), id, __ATOMIC_RELEASE);
+	wake_bits(page, 1u << (id % 32));
+	CHECK_MSG(exited_ok_within(w.pid, 5000), "the wake of the sync that covers it ends its wait");
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	kill(w.pid, SIGKILL); /* already gone when the check passed */
+	waitpid(w.pid, NULL, 0);
+	close(done[0]), close(done[1]);
+	munmap(page, 4096);
+	close(fd);
+	store_close(&s);
+}
+
 static void rm_tmp(void)
 {
 	DIR *d = opendir(tmpdir);
@@ -374,12 +459,15 @@ int main(void)
 		mdb_env_info(s.env, &info);
 		CHECK_EQ_U64_MSG(st1.synced_txn, info.me_last_txnid, "the last commit is covered");
 	}
-	printf("# %llu commits, %llu fsyncs\n", (unsigned long long)(st1.waits - st0.waits),
-	       (unsigned long long)(st1.syncs - st0.syncs));
+	printf("# %llu commits, %llu fsyncs, %llu wakes\n", (unsigned long long)(st1.waits - st0.waits),
+	       (unsigned long long)(st1.syncs - st0.syncs), (unsigned long long)(st1.wakes - st0.wakes));
 	store_close(&s);
 
 	check_section("waiters covered while the lock is held");
 	covered_waiters_do_not_queue();
+
+	check_section("a sync wakes the waiters it covered");
+	uncovered_waiters_sleep_on();
 	rm_tmp();
 	return check_done();
 }
