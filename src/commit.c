@@ -25,10 +25,14 @@
  * when a syncer died between taking the lock and waking the others. */
 #define COMMIT_NAP_NS 5000000L
 /* Syncs one syncer performs in a row while others wait for commits its
- * last sync did not cover: the disk never idles between two syncs waiting
- * for the next syncer to be scheduled, at the price of this syncer's own
- * answer waiting that many syncs at most. */
+ * last sync did not cover: the disk does not idle between two syncs while
+ * the next syncer waits to be scheduled, at the price of this syncer's own
+ * answer waiting that many syncs at most. Only for at least
+ * COMMIT_AGAIN_MIN such commits: with one (a pool of two), the other
+ * worker syncing while this one answers and commits its next write shares
+ * more (1.2 commits per fsync against 1.0, measured). */
 #define COMMIT_ROUNDS 3
+#define COMMIT_AGAIN_MIN 2
 
 /* The shared page. `synced` only grows while the data file stays the same
  * one; it is reset when sync.shm does not describe the data.mdb beside it. */
@@ -227,7 +231,7 @@ static int commit_sync_locked(struct commit *c, MDB_env *env, uint64_t id)
 }
 
 /* Holding the lock: syncs for id, then again (COMMIT_ROUNDS in all at
- * most) while a waiter wants a commit the last sync did not cover; after
+ * most) while waiters want commits the last sync did not cover; after
  * each sync wakes the waiters it covered. A failed sync wakes everyone:
  * each then tries for itself and answers its own error. */
 static int commit_lead(struct commit *c, MDB_env *env, uint64_t id)
@@ -239,7 +243,7 @@ static int commit_lead(struct commit *c, MDB_env *env, uint64_t id)
 		uint64_t before = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE), after;
 		uint64_t want = i ? __atomic_load_n(&p->wanted, __ATOMIC_SEQ_CST) : id;
 
-		if (before >= want)
+		if (before >= want || (i && want - before < COMMIT_AGAIN_MIN))
 			break;
 		rc = commit_sync_locked(c, env, want);
 		after = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE);
