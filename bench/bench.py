@@ -529,8 +529,8 @@ def sync_page(data_dir):
     """Counters of the group commit (src/commit.c, struct commit_page)."""
     import struct
     with open(os.path.join(data_dir, "sync.shm"), "rb") as f:
-        (_m, _v, _p, _d, _i, synced, waits, syncs, _round, _p2, _wanted,
-         wakes) = struct.unpack("<QIIQQQQQIIQQ", f.read(80))
+        (_m, _v, _p, _d, _i, synced, waits, syncs, _round, _p2,
+         wakes) = struct.unpack("<QIIQQQQQIIQ", f.read(72))
     return {"synced": synced, "waits": waits, "syncs": syncs, "wakes": wakes}
 
 

@@ -24,13 +24,13 @@
 /* How long a waiter sleeps before looking again by itself: only matters
  * when a syncer died between taking the lock and waking the others. */
 #define COMMIT_NAP_NS 5000000L
-/* Syncs one syncer performs in a row while others wait for commits its
- * last sync did not cover: the disk does not idle between two syncs while
- * the next syncer waits to be scheduled, at the price of this syncer's own
- * answer waiting that many syncs at most. Only for at least
- * COMMIT_AGAIN_MIN such commits: with one (a pool of two), the other
- * worker syncing while this one answers and commits its next write shares
- * more (1.2 commits per fsync against 1.0, measured). */
+/* Syncs one syncer performs in a row while commits its last sync did not
+ * cover wait: the disk does not idle between two syncs while the next
+ * syncer waits to be scheduled, at the price of this syncer's own answer
+ * waiting that many syncs at most. Only for at least COMMIT_AGAIN_MIN such
+ * commits: with one (a pool of two), the other worker syncing while this
+ * one answers and commits its next write shares more (1.2 commits per
+ * fsync against 1.0, measured). */
 #define COMMIT_ROUNDS 3
 #define COMMIT_AGAIN_MIN 2
 
@@ -45,8 +45,8 @@ struct commit_page {
 	uint64_t syncs;     /* fsyncs performed for them (statistics) */
 	uint32_t round;     /* futex word: bumped before every wake */
 	uint32_t pad2;
-	uint64_t wanted;    /* the highest txn id a waiter has waited for */
-	uint64_t wakes;     /* waiters woken from a futex sleep (statistics) */
+	uint64_t wakes;     /* a waiter looked again: woken, or `round` moved
+			     * as it went to sleep (statistics) */
 };
 
 struct commit {
@@ -74,16 +74,38 @@ static int commit_last_txn(MDB_env *env, uint64_t *out)
 	return 0;
 }
 
-/* A `wanted` beyond the last commit (the page outlived commits lost in a
- * crash) would have every syncer sync again for nothing. Waiters raise it
- * without the lock, each after its commit, so it is compared with the last
- * commit read after it, and only that stale value is taken back. */
-static void commit_forget_stale(struct commit_page *p, MDB_env *env)
+/* A waiter sleeps on one of 32 futex bits, picked by its txn id, so that
+ * a finished sync wakes the waiters it covered and leaves the others (who
+ * committed while it ran) asleep. Ids are consecutive, so the few dozen
+ * ids a sync covers map to distinct bits; a collision only wakes a waiter
+ * early, and it looks again. */
+static uint32_t commit_bit(uint64_t id)
 {
-	uint64_t want = __atomic_load_n(&p->wanted, __ATOMIC_SEQ_CST), last;
+	return 1u << (id % 32);
+}
 
-	if (commit_last_txn(env, &last) == 0 && want > last)
-		__atomic_compare_exchange_n(&p->wanted, &want, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+/* The bits of the ids in (from, to]. */
+static uint32_t commit_bits(uint64_t from, uint64_t to)
+{
+	uint32_t mask = 0;
+
+	if (to <= from)
+		return 0;
+	if (to - from >= 32)
+		return UINT32_MAX;
+	for (uint64_t id = from + 1; id <= to; id++)
+		mask |= commit_bit(id);
+	return mask;
+}
+
+/* Wakes up to n sleepers whose bit is in mask. `round` moves first, so a
+ * waiter that read it before and is only about to sleep does not. */
+static void commit_wake(struct commit_page *p, uint32_t mask, int n)
+{
+	if (!mask)
+		return;
+	__atomic_add_fetch(&p->round, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &p->round, FUTEX_WAKE_BITSET, n, NULL, NULL, mask);
 }
 
 int commit_open(struct commit **out, MDB_env *env, const char *dir)
@@ -127,11 +149,11 @@ int commit_open(struct commit **out, MDB_env *env, const char *dir)
 		p->ino = (uint64_t)data.st_ino;
 		p->waits = p->syncs = p->wakes = 0;
 		__atomic_store_n(&p->synced, 0, __ATOMIC_RELEASE);
-		__atomic_store_n(&p->wanted, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->magic, COMMIT_MAGIC, __ATOMIC_RELEASE);
 	}
-	commit_forget_stale(p, env);
 	util_flock(fd, LOCK_UN);
+	/* Whoever found the lock taken meanwhile naps; it looks again now. */
+	commit_wake(p, UINT32_MAX, INT32_MAX);
 	*out = c;
 	return 0;
 fail_unlock:
@@ -153,40 +175,6 @@ void commit_close(struct commit *c)
 	free(c);
 }
 
-/* A waiter sleeps on one of 32 futex bits, picked by its txn id, so that
- * a finished sync wakes the waiters it covered and leaves the others (who
- * committed while it ran) asleep. Ids are consecutive, so the few dozen
- * ids a sync covers map to distinct bits; a collision only wakes a waiter
- * early, and it looks again. */
-static uint32_t commit_bit(uint64_t id)
-{
-	return 1u << (id % 32);
-}
-
-/* The bits of the ids in (from, to]. */
-static uint32_t commit_bits(uint64_t from, uint64_t to)
-{
-	uint32_t mask = 0;
-
-	if (to <= from)
-		return 0;
-	if (to - from >= 32)
-		return UINT32_MAX;
-	for (uint64_t id = from + 1; id <= to; id++)
-		mask |= commit_bit(id);
-	return mask;
-}
-
-/* Wakes up to n sleepers whose bit is in mask. `round` moves first, so a
- * waiter that read it before and is only about to sleep does not. */
-static void commit_wake(struct commit_page *p, uint32_t mask, int n)
-{
-	if (!mask)
-		return;
-	__atomic_add_fetch(&p->round, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &p->round, FUTEX_WAKE_BITSET, n, NULL, NULL, mask);
-}
-
 /* Sleeps on id's bit until woken, or until `round` is no longer `seen`,
  * or a nap passes (FUTEX_WAIT_BITSET's timeout is absolute). */
 static void commit_nap(struct commit_page *p, uint32_t seen, uint64_t id)
@@ -201,7 +189,7 @@ static void commit_nap(struct commit_page *p, uint32_t seen, uint64_t id)
 		ts.tv_nsec -= 1000000000L;
 	}
 	rc = syscall(SYS_futex, &p->round, FUTEX_WAIT_BITSET, seen, &ts, NULL, commit_bit(id));
-	if (rc == 0)
+	if (rc == 0 || (rc < 0 && errno == EAGAIN))
 		__atomic_add_fetch(&p->wakes, 1, __ATOMIC_RELAXED);
 }
 
@@ -231,27 +219,43 @@ static int commit_sync_locked(struct commit *c, MDB_env *env, uint64_t id)
 }
 
 /* Holding the lock: syncs for id, then again (COMMIT_ROUNDS in all at
- * most) while waiters want commits the last sync did not cover; after
- * each sync wakes the waiters it covered. A failed sync wakes everyone:
- * each then tries for itself and answers its own error. */
+ * most) while commits the last sync did not cover wait; after each sync
+ * wakes the waiters it covered. A failed sync wakes everyone: each then
+ * tries for itself and answers its own error. Returns the result for id:
+ * a later round's failure is not this write's (it is on disk already). */
 static int commit_lead(struct commit *c, MDB_env *env, uint64_t id)
 {
 	struct commit_page *p = c->page;
+	uint64_t want = id;
 	int rc = 0;
 
-	for (int i = 0; i < COMMIT_ROUNDS && rc == 0; i++) {
+	for (int i = 0; i < COMMIT_ROUNDS; i++) {
 		uint64_t before = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE), after;
-		uint64_t want = i ? __atomic_load_n(&p->wanted, __ATOMIC_SEQ_CST) : id;
 
-		if (before >= want || (i && want - before < COMMIT_AGAIN_MIN))
+		if (i && (commit_last_txn(env, &want) || want < before + COMMIT_AGAIN_MIN))
+			break;
+		if (before >= want)
 			break;
 		rc = commit_sync_locked(c, env, want);
 		after = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE);
 		commit_wake(p, rc ? UINT32_MAX : commit_bits(before, after), INT32_MAX);
-		if (after == before)
-			break; /* nothing new was committed: `wanted` is stale */
+		if (rc)
+			break;
 	}
-	return rc;
+	return __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) >= id ? 0 : rc;
+}
+
+/* After the lock is released: if a commit is still uncovered, one sleeper
+ * among the uncovered ids is woken to take over. A waiter commits before
+ * it tries the lock, so one that found the lock taken is among the commits
+ * read here (and a waiter of the previous version, which sleeps on every
+ * bit, is woken the same way). */
+static void commit_hand_over(struct commit_page *p, MDB_env *env)
+{
+	uint64_t synced = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE), last;
+
+	if (commit_last_txn(env, &last) == 0 && last > synced)
+		commit_wake(p, commit_bits(synced, last), 1);
 }
 
 /* A waiter never queues on the lock behind a sync it does not need: it
@@ -260,23 +264,16 @@ static int commit_lead(struct commit *c, MDB_env *env, uint64_t id)
  * already covered waited out the next sync before they could see it:
  * about 2 commits per fsync with 8 workers; woken all at once after every
  * sync, those the sync did not cover went back to sleep: one task switch
- * an add for nothing.) The syncer hands over after releasing the lock by
- * waking one waiter still uncovered; `wanted` is published before a waiter
- * tries the lock, so a waiter that found the lock taken is seen then. */
+ * an add for nothing.) */
 int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 {
 	struct commit_page *p;
-	uint64_t want, synced;
 	int rc;
 
 	if (!c)
 		return mdb_env_sync(env, 1);
 	p = c->page;
 	__atomic_add_fetch(&p->waits, 1, __ATOMIC_RELAXED);
-	want = __atomic_load_n(&p->wanted, __ATOMIC_RELAXED);
-	while (want < id && !__atomic_compare_exchange_n(&p->wanted, &want, id, 1, __ATOMIC_SEQ_CST,
-							 __ATOMIC_RELAXED))
-		;
 	for (;;) {
 		uint32_t seen = __atomic_load_n(&p->round, __ATOMIC_SEQ_CST);
 
@@ -290,10 +287,7 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 	}
 	rc = commit_lead(c, env, id);
 	util_flock(c->fd, LOCK_UN);
-	synced = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE);
-	want = __atomic_load_n(&p->wanted, __ATOMIC_SEQ_CST);
-	if (want > synced)
-		commit_wake(p, commit_bits(synced, want), 1);
+	commit_hand_over(p, env);
 	return rc;
 }
 

@@ -38,8 +38,10 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id);
 
 /* Counters of this environment since sync.shm was made (tests, the
  * benchmark): commits that waited, fsyncs performed for them, and times a
- * waiter was woken from its sleep (about one a wait: a sync wakes only the
- * waiters it covered, plus the one it hands over to). */
+ * waiter looked again because a sync was done (woken, or `round` moved as
+ * it went to sleep): about one a wait, since a sync wakes only the waiters
+ * it covered, plus the one it hands over to. A nap that ran out is not
+ * counted. */
 struct commit_stats {
 	uint64_t waits, syncs, wakes, synced_txn;
 };

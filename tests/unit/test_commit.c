@@ -10,6 +10,7 @@
 #include "../../src/store.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -311,21 +312,36 @@ static int asleep_in_futex(pid_t pid)
 	return 0;
 }
 
-/* Plays a syncer's wake: `round` moves, then the sleepers on mask's bits. */
-static void wake_bits(unsigned char *page, uint32_t mask)
+/* Plays a syncer's wake: `round` moves, then the sleepers on mask's bits.
+ * Returns how many the kernel woke. */
+static long wake_bits(unsigned char *page, uint32_t mask)
 {
 	__atomic_add_fetch((uint32_t *)(page + PAGE_ROUND), 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, (uint32_t *)(page + PAGE_ROUND), FUTEX_WAKE_BITSET, 64, NULL, NULL, mask);
+	return syscall(SYS_futex, (uint32_t *)(page + PAGE_ROUND), FUTEX_WAKE_BITSET, 64, NULL, NULL, mask);
+}
+
+/* Wakes mask's sleepers until one is woken (the waiter may be between two
+ * naps at the first try). 1 if one was, within a bound. */
+static int wakes_one(unsigned char *page, uint32_t mask)
+{
+	struct timespec nap = { 0, 1000 * 1000 };
+
+	for (int i = 0; i < 2000; i++) {
+		if (wake_bits(page, mask) == 1)
+			return 1;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
 }
 
 /* A waiter sleeps on the bit of its txn id (id % 32), so the wake of a sync
  * that did not cover it leaves it asleep (woken with the others, it only
  * went back to sleep: a task switch per write for nothing), and the wake of
- * the sync that covers it ends its wait. */
+ * its own bit reaches it. */
 static void uncovered_waiters_sleep_on(void)
 {
 	struct store s;
-	struct commit_stats st, st2;
+	struct commit_stats st;
 	MDB_envinfo info;
 	int done[2];
 	struct writer w;
@@ -354,18 +370,14 @@ static void uncovered_waiters_sleep_on(void)
 	id = (uint64_t)info.me_last_txnid;
 	CHECK_MSG(asleep_in_futex(w.pid), "the writer sleeps");
 	commit_stats(s.commit, &st);
-	wake_bits(page, ~(1u << (id % 32))); /* a sync of other commits is done */
-	{
-		struct timespec nap = { 0, 50 * 1000 * 1000 };
-		nanosleep(&nap, NULL);
-	}
-	commit_stats(s.commit, &st2);
-	CHECK_EQ_U64_MSG(st2.wakes, st.wakes, "a wake for other commits does not wake it");
+	CHECK_EQ_INT_MSG((int)wake_bits(page, ~(1u << (id % 32))), 0, "a wake for other commits wakes nobody");
 	CHECK_MSG(!exited_ok_within(w.pid, 50), "not covered: it keeps waiting");
+	CHECK_MSG(wakes_one(page, 1u << (id % 32)), "the wake of its own bit reaches it");
+	CHECK_MSG(!exited_ok_within(w.pid, 50), "still not covered: it sleeps again");
 	mdb_env_sync(s.env, 1);
 	__atomic_store_n((uint64_t *)(page + PAGE_SYNCED), id, __ATOMIC_RELEASE);
 	wake_bits(page, 1u << (id % 32));
-	CHECK_MSG(exited_ok_within(w.pid, 5000), "the wake of the sync that covers it ends its wait");
+	CHECK_MSG(exited_ok_within(w.pid, 5000), "covered: its wait ends");
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
 	kill(w.pid, SIGKILL); /* already gone when the check passed */
@@ -373,6 +385,136 @@ static void uncovered_waiters_sleep_on(void)
 	close(done[0]), close(done[1]);
 	munmap(page, 4096);
 	close(fd);
+	store_close(&s);
+}
+
+/* fdatasync, as LMDB calls it, held or failed in one chosen process: the
+ * test decides when a real syncer's sync ends, so it can commit other
+ * writes while it runs. The state is shared with the writer children. */
+struct inject {
+	pid_t pid;      /* the process whose fdatasync calls are steered */
+	int held;       /* its first call waits until `release` */
+	int fail_call;  /* this call of it fails with EIO (0: none) */
+	int in_sync;    /* its first call has begun */
+	int release;
+	int calls;      /* its calls so far */
+};
+static struct inject *inject;
+
+int fdatasync(int fd)
+{
+	static int calls;
+	struct timespec nap = { 0, 1000 * 1000 };
+
+	if (inject && inject->pid == getpid()) {
+		inject->calls = ++calls;
+		if (calls == 1 && inject->held) {
+			__atomic_store_n(&inject->in_sync, 1, __ATOMIC_SEQ_CST);
+			for (int i = 0; i < 20000 && !__atomic_load_n(&inject->release, __ATOMIC_SEQ_CST); i++)
+				nanosleep(&nap, NULL);
+		}
+		if (calls == inject->fail_call) {
+			errno = EIO;
+			return -1;
+		}
+	}
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/* Bounded: 1 once the steered process is inside its first fdatasync. */
+static int sync_begun(void)
+{
+	struct timespec nap = { 0, 1000 * 1000 };
+
+	for (int i = 0; i < 10000; i++) {
+		if (__atomic_load_n(&inject->in_sync, __ATOMIC_SEQ_CST))
+			return 1;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+/* Writer S syncs, held inside its fdatasync until `others` writers have
+ * committed and sleep (not covered: S read its target before). Returns 0
+ * with S still held, or -1. */
+static int syncer_with_waiters(struct store *s, struct writer *sw, struct writer *ws, int others,
+			       int fail_call)
+{
+	struct commit_stats st;
+
+	memset(inject, 0, sizeof(*inject));
+	*sw = one_writer(2000);
+	for (int i = 0; i < others; i++)
+		ws[i] = one_writer(2001 + (uint64_t)i);
+	inject->pid = sw->pid;
+	inject->held = 1;
+	inject->fail_call = fail_call;
+	writer_go(sw);
+	if (!CHECK_MSG(sync_begun(), "the first writer syncs"))
+		return -1;
+	for (int i = 0; i < others; i++) {
+		commit_stats(s->commit, &st);
+		writer_go(&ws[i]);
+		if (!CHECK_MSG(waits_reach(s, st.waits + 1) && asleep_in_futex(ws[i].pid),
+			       "another writer committed during that sync and sleeps"))
+			return -1;
+	}
+	return 0;
+}
+
+static void reap(struct writer *w, int n)
+{
+	for (int i = 0; i < n; i++) {
+		kill(w[i].pid, SIGKILL); /* gone already unless a check failed */
+		waitpid(w[i].pid, NULL, 0);
+	}
+}
+
+/* With one commit left uncovered, the syncer releases the lock and wakes
+ * that waiter to sync for itself (no 5 ms nap: the wake is counted). With
+ * two, it syncs again for them and wakes both; no handing over. And a
+ * failure of that second sync is theirs, not the syncer's: its own write is
+ * on disk. */
+static void syncer_hands_over(void)
+{
+	struct store s;
+	struct commit_stats st0, st1;
+	struct writer sw, ws[2];
+
+	if (!CHECK_EQ_INT(open_full(&s), ARC_OK))
+		return;
+	commit_stats(s.commit, &st0);
+	if (syncer_with_waiters(&s, &sw, ws, 1, 0) == 0) {
+		inject->release = 1;
+		CHECK_MSG(exited_ok_within(sw.pid, 5000), "the syncer's write is acknowledged");
+		CHECK_MSG(exited_ok_within(ws[0].pid, 5000), "the waiter's too");
+		commit_stats(s.commit, &st1);
+		CHECK_EQ_U64_MSG(st1.syncs - st0.syncs, 2, "two syncs: the syncer's, then the waiter's own");
+		CHECK_EQ_INT_MSG(inject->calls, 1, "the syncer synced once");
+		CHECK_MSG(st1.wakes - st0.wakes >= 1, "the waiter was woken to take over (not after a nap)");
+	}
+	reap(&sw, 1), reap(ws, 1);
+
+	commit_stats(s.commit, &st0);
+	if (syncer_with_waiters(&s, &sw, ws, 2, 0) == 0) {
+		inject->release = 1;
+		CHECK_MSG(exited_ok_within(sw.pid, 5000), "the syncer's write is acknowledged");
+		CHECK_MSG(exited_ok_within(ws[0].pid, 5000) && exited_ok_within(ws[1].pid, 5000),
+			  "both waiters' too");
+		commit_stats(s.commit, &st1);
+		CHECK_EQ_U64_MSG(st1.syncs - st0.syncs, 2, "two syncs");
+		CHECK_EQ_INT_MSG(inject->calls, 2, "both by the syncer");
+		CHECK_MSG(st1.wakes - st0.wakes >= 2, "each waiter woken by the sync that covered it");
+	}
+	reap(&sw, 1), reap(ws, 2);
+
+	if (syncer_with_waiters(&s, &sw, ws, 2, 2) == 0) {
+		inject->release = 1;
+		CHECK_MSG(exited_ok_within(sw.pid, 5000), "a failed second sync does not fail the syncer's write");
+		CHECK_MSG(exited_ok_within(ws[0].pid, 5000) && exited_ok_within(ws[1].pid, 5000),
+			  "the waiters it was for sync for themselves");
+	}
+	reap(&sw, 1), reap(ws, 2);
 	store_close(&s);
 }
 
@@ -468,6 +610,13 @@ int main(void)
 
 	check_section("a sync wakes the waiters it covered");
 	uncovered_waiters_sleep_on();
+
+	check_section("a syncer hands over or syncs again");
+	inject = mmap(NULL, sizeof(*inject), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (CHECK_MSG(inject != MAP_FAILED, "shared page for the fdatasync steering"))
+		syncer_hands_over();
+	else
+		inject = NULL;
 	rm_tmp();
 	return check_done();
 }
