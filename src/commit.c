@@ -24,16 +24,6 @@
 /* How long a waiter sleeps before looking again by itself: only matters
  * when a syncer died between taking the lock and waking the others. */
 #define COMMIT_NAP_NS 5000000L
-/* Syncs one syncer performs in a row while commits its last sync did not
- * cover wait: the disk does not idle between two syncs while the next
- * syncer waits to be scheduled, at the price of this syncer's own answer
- * waiting that many syncs at most. Only for at least COMMIT_AGAIN_MIN such
- * commits: with one (a pool of two), the other worker syncing while this
- * one answers and commits its next write shares more (1.2 commits per
- * fsync against 1.0, measured). */
-#define COMMIT_ROUNDS 3
-#define COMMIT_AGAIN_MIN 2
-
 /* The shared page. `synced` only grows while the data file stays the same
  * one; it is reset when sync.shm does not describe the data.mdb beside it. */
 struct commit_page {
@@ -218,31 +208,16 @@ static int commit_sync_locked(struct commit *c, MDB_env *env, uint64_t id)
 	return 0;
 }
 
-/* Holding the lock: syncs for id, then again (COMMIT_ROUNDS in all at
- * most) while commits the last sync did not cover wait; after each sync
- * wakes the waiters it covered. A failed sync wakes everyone: each then
- * tries for itself and answers its own error. Returns the result for id:
- * a later round's failure is not this write's (it is on disk already). */
+/* Holding the lock: syncs for id and wakes the waiters that sync covered
+ * (none if it failed: the hand-over then has the next one try). */
 static int commit_lead(struct commit *c, MDB_env *env, uint64_t id)
 {
 	struct commit_page *p = c->page;
-	uint64_t want = id;
-	int rc = 0;
+	uint64_t before = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE);
+	int rc = commit_sync_locked(c, env, id);
 
-	for (int i = 0; i < COMMIT_ROUNDS; i++) {
-		uint64_t before = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE), after;
-
-		if (i && (commit_last_txn(env, &want) || want < before + COMMIT_AGAIN_MIN))
-			break;
-		if (before >= want)
-			break;
-		rc = commit_sync_locked(c, env, want);
-		after = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE);
-		commit_wake(p, rc ? UINT32_MAX : commit_bits(before, after), INT32_MAX);
-		if (rc)
-			break;
-	}
-	return __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) >= id ? 0 : rc;
+	commit_wake(p, commit_bits(before, __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE)), INT32_MAX);
+	return rc;
 }
 
 /* After the lock is released: if a commit is still uncovered, one sleeper

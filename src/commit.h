@@ -15,8 +15,7 @@
  * waiters sleep on a futex word of the page, each on one of 32 bits picked
  * by its txn id: a finished sync wakes just the waiters it covered, so a
  * covered waiter never queues behind the next sync and an uncovered one
- * sleeps on. The syncer syncs again while waiters remain uncovered (a few
- * times at most), then hands over to one of them.
+ * sleeps on; when the syncer is done, it wakes one of those to sync next.
  * docs/performance.md states the promise and what it does not cover. */
 #ifndef ARCADE_COMMIT_H
 #define ARCADE_COMMIT_H
