@@ -37,6 +37,8 @@ struct commit_page {
 	uint32_t pad2;
 	uint64_t wakes;     /* a waiter looked again: woken, or `round` moved
 			     * as it went to sleep (statistics) */
+	uint64_t failed;    /* a sync of this data file failed: no later
+			     * commit is acknowledged (commit_refused) */
 };
 
 struct commit {
@@ -138,9 +140,13 @@ int commit_open(struct commit **out, MDB_env *env, const char *dir)
 		p->dev = (uint64_t)data.st_dev;
 		p->ino = (uint64_t)data.st_ino;
 		p->waits = p->syncs = p->wakes = 0;
+		__atomic_store_n(&p->failed, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->synced, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->magic, COMMIT_MAGIC, __ATOMIC_RELEASE);
 	}
+	if (__atomic_load_n(&p->failed, __ATOMIC_ACQUIRE))
+		log_msg(LOG_ERR, "commit: a flush of %s/data.mdb failed earlier: durable writes are refused "
+			"(docs/operations.md, \"A failed flush\")", dir);
 	util_flock(fd, LOCK_UN);
 	/* Whoever found the lock taken meanwhile naps; it looks again now. */
 	commit_wake(p, UINT32_MAX, INT32_MAX);
@@ -183,6 +189,35 @@ static void commit_nap(struct commit_page *p, uint32_t seen, uint64_t id)
 		__atomic_add_fetch(&p->wakes, 1, __ATOMIC_RELAXED);
 }
 
+/* After a failed flush nothing more is acknowledged, in any process: the
+ * kernel reports a writeback error once per open file and marks the pages
+ * it could not write clean, so a later fdatasync succeeds without them,
+ * and LMDB's later pages build on them. What was synced before stays
+ * acknowledged. Only a new data file (restored, sync.shm reset) clears it. */
+static int commit_refused(const struct commit_page *p, uint64_t id)
+{
+	return __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) < id && __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE);
+}
+
+/* A process without the shared page syncs each of its commits alone; the
+ * same rule holds for it, within the process. */
+static int commit_alone_failed;
+
+static int commit_sync_alone(MDB_env *env)
+{
+	int rc;
+
+	if (commit_alone_failed)
+		return EIO;
+	rc = mdb_env_sync(env, 1);
+	if (rc) {
+		commit_alone_failed = 1;
+		log_msg(LOG_ERR, "commit: sync failed: %s; durable writes are refused from now on "
+			"(docs/operations.md, \"A failed flush\")", mdb_strerror(rc));
+	}
+	return rc;
+}
+
 /* Under the lock: syncs for everything committed so far unless a sync
  * that finished meanwhile covered id already. */
 static int commit_sync_locked(struct commit *c, MDB_env *env, uint64_t id)
@@ -193,13 +228,17 @@ static int commit_sync_locked(struct commit *c, MDB_env *env, uint64_t id)
 
 	if (__atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) >= id)
 		return 0;
+	if (commit_refused(p, id))
+		return EIO;
 	/* Read before the sync: everything committed up to here is in the
 	 * page cache, so the fdatasync below puts it on disk. */
 	rc = commit_last_txn(env, &target);
 	if (rc == 0)
 		rc = mdb_env_sync(env, 1);
 	if (rc) {
-		log_msg(LOG_ERR, "commit: sync failed: %s", mdb_strerror(rc));
+		__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
+		log_msg(LOG_ERR, "commit: sync failed: %s; durable writes are refused from now on "
+			"(docs/operations.md, \"A failed flush\")", mdb_strerror(rc));
 		return rc;
 	}
 	__atomic_add_fetch(&p->syncs, 1, __ATOMIC_RELAXED);
@@ -229,7 +268,9 @@ static void commit_hand_over(struct commit_page *p, MDB_env *env)
 {
 	uint64_t synced = __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE), last;
 
-	if (commit_last_txn(env, &last) == 0 && last > synced)
+	if (commit_last_txn(env, &last))
+		commit_wake(p, UINT32_MAX, 1); /* cannot tell: one of anyone */
+	else if (last > synced)
 		commit_wake(p, commit_bits(synced, last), 1);
 }
 
@@ -246,7 +287,7 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 	int rc;
 
 	if (!c)
-		return mdb_env_sync(env, 1);
+		return commit_sync_alone(env);
 	p = c->page;
 	__atomic_add_fetch(&p->waits, 1, __ATOMIC_RELAXED);
 	for (;;) {
@@ -254,10 +295,14 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 
 		if (__atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) >= id)
 			return 0;
+		if (commit_refused(p, id))
+			return EIO;
 		if (flock(c->fd, LOCK_EX | LOCK_NB) == 0)
 			break;
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return mdb_env_sync(env, 1);
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return commit_sync_alone(env);
 		commit_nap(p, seen, id);
 	}
 	rc = commit_lead(c, env, id);

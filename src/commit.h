@@ -32,7 +32,10 @@ int commit_open(struct commit **out, MDB_env *env, const char *dir);
 void commit_close(struct commit *c);
 /* Returns 0 once txn `id` of env (committed, MDB_NOSYNC) is on disk, or an
  * LMDB/errno code if the sync failed (the write must not be acknowledged).
- * c may be NULL: then this process syncs by itself. */
+ * After one failed sync of the data file, every commit not synced before
+ * it gets EIO, in every process and after restarts, until sync.shm is
+ * removed: the kernel reports a writeback error once and forgets the pages.
+ * c may be NULL: then this process syncs by itself (and refuses alike). */
 int commit_wait(struct commit *c, MDB_env *env, uint64_t id);
 
 /* Counters of this environment since sync.shm was made (tests, the

@@ -472,8 +472,7 @@ static void reap(struct writer *w, int n)
 
 /* Commits left uncovered by a sync: the syncer releases the lock and wakes
  * one of their waiters to sync next (not after a 5 ms nap: the wake is
- * counted), and that sync wakes the others it covered. A failed sync fails
- * its syncer's write and wakes everyone to sync for themselves. */
+ * counted), and that sync wakes the others it covered. */
 static void syncer_hands_over(void)
 {
 	struct store s;
@@ -506,16 +505,61 @@ static void syncer_hands_over(void)
 	}
 	reap(&sw, 1), reap(ws, 2);
 
-	if (syncer_with_waiters(&s, &sw, ws, 2, 1) == 0) {
-		int status = 0;
-		inject->release = 1;
-		CHECK_MSG(waitpid(sw.pid, &status, 0) == sw.pid && WIFEXITED(status) && WEXITSTATUS(status) == 1,
-			  "a failed sync fails its syncer's write");
-		CHECK_MSG(exited_ok_within(ws[0].pid, 5000) && exited_ok_within(ws[1].pid, 5000),
-			  "the waiters sync for themselves");
-	}
 	reap(&sw, 1), reap(ws, 2);
 	store_close(&s);
+}
+
+/* 1 if pid exits with status 1 (store_write failed) within 5 s. */
+static int exited_failing(pid_t pid)
+{
+	int status;
+
+	for (int t = 0; t < 5000; t += 10) {
+		struct timespec nap = { 0, 10 * 1000 * 1000 };
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+/* After a failed flush, no later commit is acknowledged, though the next
+ * fdatasync succeeds: Linux reports a writeback error once per open file
+ * and marks the pages it could not write clean. That holds in every
+ * process, after a restart too, until sync.shm is removed (an operator,
+ * after checking the disk and restoring: docs/operations.md). Runs last:
+ * it leaves the database refusing. */
+static void failed_flush_refuses(void)
+{
+	struct store s;
+	struct writer sw, ws[2], w;
+	char path[512];
+
+	if (!CHECK_EQ_INT(open_full(&s), ARC_OK))
+		return;
+	if (syncer_with_waiters(&s, &sw, ws, 2, 1) == 0) {
+		inject->release = 1;
+		CHECK_MSG(exited_failing(sw.pid), "a failed sync fails its syncer's write");
+		CHECK_MSG(exited_failing(ws[0].pid) && exited_failing(ws[1].pid),
+			  "the writes committed during it are not acknowledged either");
+	}
+	reap(&sw, 1), reap(ws, 2);
+	inject->pid = 0;
+	w = one_writer(3000);
+	writer_go(&w);
+	CHECK_MSG(exited_failing(w.pid), "nor a later one, whose own fdatasync would succeed");
+	reap(&w, 1);
+	store_close(&s);
+	w = one_writer(3001); /* opens the store anew: a restarted pool */
+	writer_go(&w);
+	CHECK_MSG(exited_failing(w.pid), "nor after a restart");
+	reap(&w, 1);
+	snprintf(path, sizeof(path), "%s/sync.shm", tmpdir);
+	CHECK_MSG(unlink(path) == 0, "the operator removes sync.shm");
+	w = one_writer(3002);
+	writer_go(&w);
+	CHECK_MSG(exited_ok_within(w.pid, 5000), "then writes are acknowledged again");
+	reap(&w, 1);
 }
 
 static void rm_tmp(void)
@@ -613,10 +657,13 @@ int main(void)
 
 	check_section("a syncer hands over");
 	inject = mmap(NULL, sizeof(*inject), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (CHECK_MSG(inject != MAP_FAILED, "shared page for the fdatasync steering"))
+	if (CHECK_MSG(inject != MAP_FAILED, "shared page for the fdatasync steering")) {
 		syncer_hands_over();
-	else
+		check_section("a failed flush");
+		failed_flush_refuses();
+	} else {
 		inject = NULL;
+	}
 	rm_tmp();
 	return check_done();
 }
