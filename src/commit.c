@@ -144,6 +144,8 @@ int commit_open(struct commit **out, MDB_env *env, const char *dir)
 		__atomic_store_n(&p->synced, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->magic, COMMIT_MAGIC, __ATOMIC_RELEASE);
 	}
+	if (commit_flush_failed(env))
+		__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
 	if (__atomic_load_n(&p->failed, __ATOMIC_ACQUIRE))
 		log_msg(LOG_ERR, "commit: a flush of %s/data.mdb failed earlier: durable writes are refused "
 			"(docs/operations.md, \"A failed flush\")", dir);
@@ -193,28 +195,89 @@ static void commit_nap(struct commit_page *p, uint32_t seen, uint64_t id)
  * kernel reports a writeback error once per open file and marks the pages
  * it could not write clean, so a later fdatasync succeeds without them,
  * and LMDB's later pages build on them. What was synced before stays
- * acknowledged. Only a new data file (restored, sync.shm reset) clears it. */
+ * acknowledged. Only a restored data file (or an operator) ends it. */
 static int commit_refused(const struct commit_page *p, uint64_t id)
 {
 	return __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) < id && __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE);
 }
 
-/* A process without the shared page syncs each of its commits alone; the
- * same rule holds for it, within the process. */
-static int commit_alone_failed;
+/* The failure also goes into DATA/sync.failed, which names the data.mdb
+ * (device, inode) whose flush failed: it outlives sync.shm (a page reset,
+ * a process of another version) and reaches processes without the page and
+ * --sync strict. A restored data.mdb is another inode, so it is not
+ * refused; an operator may also remove the file (docs/operations.md). */
+static int commit_data_id(MDB_env *env, char *marker, size_t n, uint64_t *dev, uint64_t *ino)
+{
+	const char *dir;
+	char path[4096];
+	struct stat st;
 
+	if (mdb_env_get_path(env, &dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	snprintf(marker, n, "%s/sync.failed", dir);
+	if (stat(path, &st) < 0)
+		return -1;
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+int commit_flush_failed(MDB_env *env)
+{
+	char marker[4096], text[64];
+	unsigned long long dev, ino;
+	uint64_t mdev, mino;
+	ssize_t n;
+	int fd;
+
+	if (commit_data_id(env, marker, sizeof(marker), &mdev, &mino))
+		return 0;
+	fd = open(marker, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	return sscanf(text, "%llu %llu", &dev, &ino) == 2 && dev == mdev && ino == mino;
+}
+
+static void commit_mark_failed(MDB_env *env, int rc)
+{
+	char marker[4096], text[64], *slash;
+	uint64_t dev, ino;
+	int fd, len;
+
+	log_msg(LOG_ERR, "commit: sync failed: %s; durable writes are refused from now on "
+		"(docs/operations.md, \"A failed flush\")", mdb_strerror(rc));
+	if (commit_data_id(env, marker, sizeof(marker), &dev, &ino))
+		return;
+	len = snprintf(text, sizeof(text), "%llu %llu\n", (unsigned long long)dev, (unsigned long long)ino);
+	fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) < 0)
+		log_msg(LOG_ERR, "commit: %s: %s", marker, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	slash = strrchr(marker, '/');
+	*slash = '\0';
+	fd = open(marker, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* A process without the shared page syncs each of its commits alone; the
+ * same rule holds for it, through the marker. */
 static int commit_sync_alone(MDB_env *env)
 {
 	int rc;
 
-	if (commit_alone_failed)
+	if (commit_flush_failed(env))
 		return EIO;
 	rc = mdb_env_sync(env, 1);
-	if (rc) {
-		commit_alone_failed = 1;
-		log_msg(LOG_ERR, "commit: sync failed: %s; durable writes are refused from now on "
-			"(docs/operations.md, \"A failed flush\")", mdb_strerror(rc));
-	}
+	if (rc)
+		commit_mark_failed(env, rc);
 	return rc;
 }
 
@@ -233,12 +296,14 @@ static int commit_sync_locked(struct commit *c, MDB_env *env, uint64_t id)
 	/* Read before the sync: everything committed up to here is in the
 	 * page cache, so the fdatasync below puts it on disk. */
 	rc = commit_last_txn(env, &target);
-	if (rc == 0)
-		rc = mdb_env_sync(env, 1);
+	if (rc) {
+		log_msg(LOG_ERR, "commit: cannot read the last commit: %s", mdb_strerror(rc));
+		return rc;
+	}
+	rc = mdb_env_sync(env, 1);
 	if (rc) {
 		__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
-		log_msg(LOG_ERR, "commit: sync failed: %s; durable writes are refused from now on "
-			"(docs/operations.md, \"A failed flush\")", mdb_strerror(rc));
+		commit_mark_failed(env, rc);
 		return rc;
 	}
 	__atomic_add_fetch(&p->syncs, 1, __ATOMIC_RELAXED);
@@ -309,6 +374,11 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 	util_flock(c->fd, LOCK_UN);
 	commit_hand_over(p, env);
 	return rc;
+}
+
+int commit_refusing(const struct commit *c)
+{
+	return __atomic_load_n(&c->page->failed, __ATOMIC_ACQUIRE) != 0;
 }
 
 int commit_stats(const struct commit *c, struct commit_stats *out)

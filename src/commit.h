@@ -33,10 +33,17 @@ void commit_close(struct commit *c);
 /* Returns 0 once txn `id` of env (committed, MDB_NOSYNC) is on disk, or an
  * LMDB/errno code if the sync failed (the write must not be acknowledged).
  * After one failed sync of the data file, every commit not synced before
- * it gets EIO, in every process and after restarts, until sync.shm is
- * removed: the kernel reports a writeback error once and forgets the pages.
+ * it gets EIO, in every process and after restarts, until the data file is
+ * restored or DATA/sync.failed removed: the kernel reports a writeback
+ * error once and forgets the pages it could not write.
  * c may be NULL: then this process syncs by itself (and refuses alike). */
 int commit_wait(struct commit *c, MDB_env *env, uint64_t id);
+/* 1 when a flush failed: writes are refused before they begin (so that
+ * they change nothing). commit_refusing: this environment's shared page
+ * says so; commit_flush_failed: DATA/sync.failed names this data.mdb (any
+ * durable mode, with or without the page). */
+int commit_refusing(const struct commit *c);
+int commit_flush_failed(MDB_env *env);
 
 /* Counters of this environment since sync.shm was made (tests, the
  * benchmark): commits that waited, fsyncs performed for them, and times a

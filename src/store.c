@@ -303,8 +303,20 @@ static int store_attempt(struct store *s, store_fn fn, void *ctx)
 	return store_err(store_commit(s, txn)); /* releases the hold */
 }
 
+/* After a failed flush a durable write is refused before it begins, so it
+ * changes nothing (commit.h). A process without the shared page, and
+ * --sync strict, look at the marker file. */
+static int store_refusing(struct store *s)
+{
+	if (s->sync == STORE_SYNC_OFF)
+		return 0;
+	return s->commit ? commit_refusing(s->commit) : commit_flush_failed(s->env);
+}
+
 int store_write(struct store *s, store_fn fn, void *ctx)
 {
+	if (store_refusing(s))
+		return ARC_EFULL;
 	for (int attempt = 0; attempt < STORE_RETRIES; attempt++) {
 		int rc = store_attempt(s, fn, ctx);
 

@@ -5,9 +5,10 @@ exists, fdatasync fails with EIO. Linux reports a writeback error once per
 open file and marks the pages it could not write clean, so the flush after
 it succeeds without them; with group commit (--sync full) the meta page is
 already written. So after one failed flush no later write may be
-acknowledged: every write answers the family's 503, in every worker, after
-the disk "recovers" and after a restart; reads go on. Removing sync.shm
-(what an operator does after checking the disk) lets writes through again.
+acknowledged: every write answers the family's 503 and changes nothing,
+in every worker, after the disk "recovers" and after a restart; reads go
+on. DATA/sync.failed records it; removing it and sync.shm with arcaded
+stopped (an operator, after a false alarm) lets writes through again.
 """
 
 import os
@@ -54,7 +55,7 @@ def _refused(r):
     return r.status_code == 503 and r.text == GJ_FULL
 
 
-def test_a_failed_flush_refuses_every_later_write_until_sync_shm_is_removed(tmp_path, preload):
+def test_a_failed_flush_refuses_every_later_write_until_cleared(tmp_path, preload):
     data = str(tmp_path / "data")
     trigger = str(tmp_path / "fail-flush")
     wrapper = ["env", f"LD_PRELOAD={preload}", f"ARCADE_FAIL_FLUSH={trigger}"]
@@ -73,8 +74,10 @@ def test_a_failed_flush_refuses_every_later_write_until_sync_shm_is_removed(tmp_
         for i in range(6):                  # both workers
             r = _add(s, game, table, "after", 3 + i)
             assert _refused(r), (i, r.status_code, r.text)
-        r = _scores(s, game, table)         # reads go on
+        r = _scores(s, game, table)         # reads go on; the refused writes changed nothing
         assert r.status_code == 200 and '"sort":"1"' in r.text, r.text
+        assert not any(f'"sort":"{3 + i}"' in r.text for i in range(6)), r.text
+        assert os.path.exists(os.path.join(data, "sync.failed"))
 
         s.stop_arcaded()
         s.start_arcaded()                   # a restart does not forget it
@@ -82,7 +85,12 @@ def test_a_failed_flush_refuses_every_later_write_until_sync_shm_is_removed(tmp_
         assert _refused(r), (r.status_code, r.text)
         assert "failed earlier: durable writes are refused" in s.full_log()
 
-        s.stop_arcaded()                    # the operator checked the disk
+        s.stop_arcaded()                    # a false alarm: the operator clears it
+        os.unlink(os.path.join(data, "sync.failed"))
+        s.start_arcaded()
+        r = _add(s, game, table, "half-cleared", 15)
+        assert _refused(r), (r.status_code, r.text)
+        s.stop_arcaded()
         os.unlink(os.path.join(data, "sync.shm"))
         s.start_arcaded()
         for i in range(4):
