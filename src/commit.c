@@ -191,6 +191,10 @@ static void commit_nap(struct commit_page *p, uint32_t seen, uint64_t id)
 		__atomic_add_fetch(&p->wakes, 1, __ATOMIC_RELAXED);
 }
 
+/* A failure this process saw: it holds whatever else fails (the marker
+ * cannot be written on the failing disk, sync.shm is reset under it). */
+static int commit_failed_here;
+
 /* After a failed flush nothing more is acknowledged, in any process: the
  * kernel reports a writeback error once per open file and marks the pages
  * it could not write clean, so a later fdatasync succeeds without them,
@@ -198,7 +202,8 @@ static void commit_nap(struct commit_page *p, uint32_t seen, uint64_t id)
  * acknowledged. Only a restored data file (or an operator) ends it. */
 static int commit_refused(const struct commit_page *p, uint64_t id)
 {
-	return __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) < id && __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) < id &&
+	       (commit_failed_here || __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE));
 }
 
 /* The failure also goes into DATA/sync.failed, which names the data.mdb
@@ -231,35 +236,49 @@ int commit_flush_failed(MDB_env *env)
 	ssize_t n;
 	int fd;
 
+	if (commit_failed_here)
+		return 1;
 	if (commit_data_id(env, marker, sizeof(marker), &mdev, &mino))
-		return 0;
+		return 1; /* cannot tell: refuse rather than acknowledge */
 	fd = open(marker, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return errno != ENOENT;
 	n = read(fd, text, sizeof(text) - 1);
 	close(fd);
 	text[n > 0 ? n : 0] = '\0';
 	return sscanf(text, "%llu %llu", &dev, &ino) == 2 && dev == mdev && ino == mino;
 }
 
+/* Written whole under another name, then renamed: a reader never sees a
+ * part of it. Its flush is tried but not required: on the disk that just
+ * failed one it may fail too, and the page cache keeps the marker for the
+ * processes that start after this one all the same. */
 static void commit_mark_failed(MDB_env *env, int rc)
 {
-	char marker[4096], text[64], *slash;
+	char marker[4096], part[4200], text[64], *slash;
 	uint64_t dev, ino;
-	int fd, len;
+	int fd, len, ok;
 
+	commit_failed_here = 1;
 	log_msg(LOG_ERR, "commit: sync failed: %s; durable writes are refused from now on "
 		"(docs/operations.md, \"A failed flush\")", mdb_strerror(rc));
 	if (commit_data_id(env, marker, sizeof(marker), &dev, &ino))
 		return;
 	len = snprintf(text, sizeof(text), "%llu %llu\n", (unsigned long long)dev, (unsigned long long)ino);
-	fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) < 0)
-		log_msg(LOG_ERR, "commit: %s: %s", marker, strerror(errno));
-	if (fd >= 0)
+	snprintf(part, sizeof(part), "%s.part", marker);
+	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	ok = fd >= 0 && write(fd, text, (size_t)len) == len;
+	if (fd >= 0) {
+		(void)fsync(fd);
 		close(fd);
+	}
+	if (!ok || rename(part, marker) < 0) {
+		log_msg(LOG_ERR, "commit: %s: %s (this process refuses writes still)", marker, strerror(errno));
+		return;
+	}
 	slash = strrchr(marker, '/');
-	*slash = '\0';
+	if (slash)
+		*slash = '\0';
 	fd = open(marker, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
@@ -268,16 +287,20 @@ static void commit_mark_failed(MDB_env *env, int rc)
 }
 
 /* A process without the shared page syncs each of its commits alone; the
- * same rule holds for it, through the marker. */
-static int commit_sync_alone(MDB_env *env)
+ * same rule holds for it, through the marker and this process's memory. A
+ * page holder that falls back here marks its page too. */
+static int commit_sync_alone(struct commit_page *p, MDB_env *env)
 {
 	int rc;
 
 	if (commit_flush_failed(env))
 		return EIO;
 	rc = mdb_env_sync(env, 1);
-	if (rc)
+	if (rc) {
+		if (p)
+			__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
 		commit_mark_failed(env, rc);
+	}
 	return rc;
 }
 
@@ -352,7 +375,7 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 	int rc;
 
 	if (!c)
-		return commit_sync_alone(env);
+		return commit_sync_alone(NULL, env);
 	p = c->page;
 	__atomic_add_fetch(&p->waits, 1, __ATOMIC_RELAXED);
 	for (;;) {
@@ -367,7 +390,7 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK)
-			return commit_sync_alone(env);
+			return commit_sync_alone(p, env);
 		commit_nap(p, seen, id);
 	}
 	rc = commit_lead(c, env, id);
@@ -378,7 +401,7 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 
 int commit_refusing(const struct commit *c)
 {
-	return __atomic_load_n(&c->page->failed, __ATOMIC_ACQUIRE) != 0;
+	return commit_failed_here || __atomic_load_n(&c->page->failed, __ATOMIC_ACQUIRE) != 0;
 }
 
 int commit_stats(const struct commit *c, struct commit_stats *out)

@@ -185,6 +185,8 @@ int store_open(struct store *s, const struct store_opts *o)
 		log_msg(LOG_WARN, "store: cleared %d stale reader slot(s)", dead);
 	if (s->sync == STORE_SYNC_FULL)
 		commit_open(&s->commit, s->env, o->dir); /* failure: logged, sync alone */
+	if (!o->readonly && s->sync == STORE_SYNC_OFF)
+		s->flush_failed = commit_flush_failed(s->env);
 	rc = store_open_dbis(s);
 	if (rc)
 		goto fail;
@@ -303,13 +305,14 @@ static int store_attempt(struct store *s, store_fn fn, void *ctx)
 	return store_err(store_commit(s, txn)); /* releases the hold */
 }
 
-/* After a failed flush a durable write is refused before it begins, so it
- * changes nothing (commit.h). A process without the shared page, and
- * --sync strict, look at the marker file. */
+/* After a failed flush a write is refused before it begins, so it changes
+ * nothing (commit.h). A process without the shared page, and --sync
+ * strict, look at the marker file; --sync off, which never syncs, looked
+ * once when it opened the data (switching to it must not write on). */
 static int store_refusing(struct store *s)
 {
 	if (s->sync == STORE_SYNC_OFF)
-		return 0;
+		return s->flush_failed;
 	return s->commit ? commit_refusing(s->commit) : commit_flush_failed(s->env);
 }
 

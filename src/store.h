@@ -46,6 +46,7 @@ struct store {
 	int dirfd;             /* without the write map: held around writes */
 	char *dir;
 	struct commit *commit; /* STORE_SYNC_FULL: shared sync state (NULL: sync alone) */
+	int flush_failed;      /* --sync off: DATA/sync.failed named this data at open */
 };
 
 typedef int (*store_fn)(struct store *s, MDB_txn *txn, void *ctx);

@@ -563,7 +563,7 @@ static void tmp_path(char *out, size_t n, const char *name)
  * fdatasync succeeds: Linux reports a writeback error once per open file
  * and marks the pages it could not write clean. That holds in every
  * process, after a reopen, after sync.shm was reset (another version's
- * process), without sync.shm and with --sync strict, through
+ * process), without sync.shm, with --sync strict and off, through
  * DATA/sync.failed; a refused write changes nothing. It ends when an
  * operator removes sync.failed and sync.shm with the pool stopped
  * (docs/operations.md). Runs last: it leaves the database refusing. */
@@ -615,7 +615,11 @@ static void failed_flush_refuses(void)
 	w = writer_in(3003, STORE_SYNC_STRICT);
 	CHECK_MSG(exited_failing(w), "and with --sync strict");
 	reap(&(struct writer){ w, -1 }, 1);
-	CHECK_EQ_INT_MSG(has_record(&s, 3003), 0, "none of them changed anything");
+	w = writer_in(3006, STORE_SYNC_OFF);
+	CHECK_MSG(exited_failing(w), "and with --sync off");
+	reap(&(struct writer){ w, -1 }, 1);
+	CHECK_MSG(has_record(&s, 3001) == 0 && has_record(&s, 3002) == 0 && has_record(&s, 3003) == 0 &&
+		  has_record(&s, 3006) == 0, "none of them changed anything");
 	store_close(&s);
 
 	CHECK_MSG(unlink(marker) == 0, "the operator removes sync.failed ...");
