@@ -24,6 +24,7 @@
 /* How long a waiter sleeps before looking again by itself: only matters
  * when a syncer died between taking the lock and waking the others. */
 #define COMMIT_NAP_NS 5000000L
+
 /* The shared page. `synced` only grows while the data file stays the same
  * one; it is reset when sync.shm does not describe the data.mdb beside it. */
 struct commit_page {

@@ -34,8 +34,9 @@ void commit_close(struct commit *c);
  * LMDB/errno code if the sync failed (the write must not be acknowledged).
  * After one failed sync of the data file, every commit not synced before
  * it gets EIO, in every process and after restarts, until the data file is
- * restored or DATA/sync.failed removed: the kernel reports a writeback
- * error once and forgets the pages it could not write.
+ * restored (or an operator removes DATA/sync.failed and DATA/sync.shm): the
+ * kernel reports a writeback error once and forgets the pages it could not
+ * write.
  * c may be NULL: then this process syncs by itself (and refuses alike). */
 int commit_wait(struct commit *c, MDB_env *env, uint64_t id);
 /* 1 when a flush failed: writes are refused before they begin (so that

@@ -229,6 +229,36 @@ static int waits_reach(struct store *s, uint64_t n)
 	return 0;
 }
 
+/* sync.shm mapped as the processes under test map it (NULL, checked, if
+ * it cannot be), for playing a syncer or another version by hand. */
+static unsigned char *map_sync_page(void)
+{
+	char path[512];
+	void *page;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sync.shm", tmpdir);
+	fd = open(path, O_RDWR);
+	page = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (fd >= 0)
+		close(fd); /* the mapping stays */
+	return CHECK_MSG(page != MAP_FAILED, "sync.shm mapped") ? page : NULL;
+}
+
+/* The store opened (group commit) and its sync.shm mapped; NULL, checked
+ * and with nothing left open, if either fails. */
+static unsigned char *open_with_page(struct store *s)
+{
+	unsigned char *page;
+
+	if (!CHECK_EQ_INT(open_full(s), ARC_OK))
+		return NULL;
+	page = map_sync_page();
+	if (!page)
+		store_close(s);
+	return page;
+}
+
 /* A waiter already covered by a finished sync returns at once, even while
  * another process holds the lock for the next sync (queueing on the lock,
  * it waited that sync out too); and a waiter whose syncer dies holding the
@@ -241,18 +271,10 @@ static void covered_waiters_do_not_queue(void)
 	struct writer w, w2;
 	pid_t holder;
 	unsigned char *page;
-	char path[512];
-	int fd;
 
-	if (!CHECK_EQ_INT(open_full(&s), ARC_OK))
+	page = open_with_page(&s);
+	if (!page)
 		return;
-	snprintf(path, sizeof(path), "%s/sync.shm", tmpdir);
-	fd = open(path, O_RDWR);
-	page = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (!CHECK_MSG(page != MAP_FAILED, "sync.shm mapped")) {
-		store_close(&s);
-		return;
-	}
 	w = one_writer(1000);
 	w2 = one_writer(1001);
 	holder = hold_sync_lock(done);
@@ -289,7 +311,6 @@ static void covered_waiters_do_not_queue(void)
 	waitpid(w.pid, NULL, 0), waitpid(w2.pid, NULL, 0);
 	close(done[0]), close(done[1]);
 	munmap(page, 4096);
-	close(fd);
 	store_close(&s);
 }
 
@@ -348,19 +369,11 @@ static void uncovered_waiters_sleep_on(void)
 	struct writer w;
 	pid_t holder;
 	unsigned char *page;
-	char path[512];
-	int fd;
 	uint64_t id;
 
-	if (!CHECK_EQ_INT(open_full(&s), ARC_OK))
+	page = open_with_page(&s);
+	if (!page)
 		return;
-	snprintf(path, sizeof(path), "%s/sync.shm", tmpdir);
-	fd = open(path, O_RDWR);
-	page = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (!CHECK_MSG(page != MAP_FAILED, "sync.shm mapped")) {
-		store_close(&s);
-		return;
-	}
 	w = one_writer(1002);
 	holder = hold_sync_lock(done);
 	CHECK_MSG(holder > 0 && w.pid > 0, "a process holds the sync lock, a writer ready");
@@ -385,7 +398,6 @@ static void uncovered_waiters_sleep_on(void)
 	waitpid(w.pid, NULL, 0);
 	close(done[0]), close(done[1]);
 	munmap(page, 4096);
-	close(fd);
 	store_close(&s);
 }
 
@@ -574,7 +586,6 @@ static void failed_flush_refuses(void)
 	char shm[512], moved[512], marker[512];
 	unsigned char *page;
 	pid_t w;
-	int fd;
 
 	if (!CHECK_EQ_INT(open_full(&s), ARC_OK))
 		return;
@@ -595,14 +606,11 @@ static void failed_flush_refuses(void)
 	CHECK_EQ_INT_MSG(has_record(&s, 3000), 0, "and changes nothing");
 	reap(&(struct writer){ w, -1 }, 1);
 
-	fd = open(shm, O_RDWR);
-	page = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (CHECK_MSG(page != MAP_FAILED, "sync.shm mapped")) {
+	page = map_sync_page();
+	if (page) {
 		*(uint32_t *)(page + 8) = 2; /* what a process of the previous version does */
 		munmap(page, 4096);
 	}
-	if (fd >= 0)
-		close(fd);
 	w = writer_in(3001, STORE_SYNC_FULL);
 	CHECK_MSG(exited_failing(w), "after sync.shm was reset too");
 	reap(&(struct writer){ w, -1 }, 1);
