@@ -201,10 +201,14 @@ static int commit_failed_here;
  * it could not write clean, so a later fdatasync succeeds without them,
  * and LMDB's later pages build on them. What was synced before stays
  * acknowledged. Only a restored data file (or an operator) ends it. */
+static int commit_page_failed(const struct commit_page *p)
+{
+	return commit_failed_here || __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE) != 0;
+}
+
 static int commit_refused(const struct commit_page *p, uint64_t id)
 {
-	return __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) < id &&
-	       (commit_failed_here || __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE));
+	return __atomic_load_n(&p->synced, __ATOMIC_ACQUIRE) < id && commit_page_failed(p);
 }
 
 /* The failure also goes into DATA/sync.failed, which names the data.mdb
@@ -250,17 +254,20 @@ int commit_flush_failed(MDB_env *env)
 	return sscanf(text, "%llu %llu", &dev, &ino) == 2 && dev == mdev && ino == mino;
 }
 
-/* Written whole under another name, then renamed: a reader never sees a
- * part of it. Its flush is tried but not required: on the disk that just
- * failed one it may fail too, and the page cache keeps the marker for the
- * processes that start after this one all the same. */
-static void commit_mark_failed(MDB_env *env, int rc)
+/* Marks the failure in this process, in the page (if any) and in
+ * DATA/sync.failed. The file is written whole under another name, then
+ * renamed: a reader never sees a part of it. Its flush is tried but not
+ * required: on the disk that just failed one it may fail too, and the page
+ * cache keeps the marker for the processes started after this one. */
+static void commit_mark_failed(struct commit_page *p, MDB_env *env, int rc)
 {
 	char marker[4096], part[4200], text[64], *slash;
 	uint64_t dev, ino;
 	int fd, len, ok;
 
 	commit_failed_here = 1;
+	if (p)
+		__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
 	log_msg(LOG_ERR, "commit: sync failed: %s; durable writes are refused from now on "
 		"(docs/operations.md, \"A failed flush\")", mdb_strerror(rc));
 	if (commit_data_id(env, marker, sizeof(marker), &dev, &ino))
@@ -297,11 +304,8 @@ static int commit_sync_alone(struct commit_page *p, MDB_env *env)
 	if (commit_flush_failed(env))
 		return EIO;
 	rc = mdb_env_sync(env, 1);
-	if (rc) {
-		if (p)
-			__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
-		commit_mark_failed(env, rc);
-	}
+	if (rc)
+		commit_mark_failed(p, env, rc);
 	return rc;
 }
 
@@ -326,8 +330,7 @@ static int commit_sync_locked(struct commit *c, MDB_env *env, uint64_t id)
 	}
 	rc = mdb_env_sync(env, 1);
 	if (rc) {
-		__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
-		commit_mark_failed(env, rc);
+		commit_mark_failed(p, env, rc);
 		return rc;
 	}
 	__atomic_add_fetch(&p->syncs, 1, __ATOMIC_RELAXED);
@@ -402,7 +405,7 @@ int commit_wait(struct commit *c, MDB_env *env, uint64_t id)
 
 int commit_refusing(const struct commit *c)
 {
-	return commit_failed_here || __atomic_load_n(&c->page->failed, __ATOMIC_ACQUIRE) != 0;
+	return commit_page_failed(c->page);
 }
 
 int commit_stats(const struct commit *c, struct commit_stats *out)
