@@ -224,6 +224,7 @@ int store_adopt_map(MDB_env *env)
 {
 	struct store *s = mdb_env_get_userctx(env);
 	MDB_envinfo info;
+	int rc;
 
 	/* With the write map: the file's length, which holds all the data
 	 * (store_map.h). Otherwise the file records the largest map any
@@ -234,11 +235,11 @@ int store_adopt_map(MDB_env *env)
 		mdb_env_info(env, &info);
 		return store_map_resize(env, s->dir, info.me_mapsize, 1);
 	}
-	mdb_env_set_mapsize(env, 0);
+	rc = store_map_resize(env, s->dir, 0, 0);
 	mdb_env_info(env, &info);
-	if (s->map_max && info.me_mapsize > s->map_max)
-		mdb_env_set_mapsize(env, s->map_max);
-	return 0;
+	if (rc == 0 && s->map_max && info.me_mapsize > s->map_max)
+		rc = store_map_resize(env, s->dir, s->map_max, 0);
+	return rc;
 }
 
 /* Another process grew the map: adopt its size before beginning. */

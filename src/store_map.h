@@ -24,7 +24,12 @@
  * write map"). The cost: the file takes its whole map on disk; a disk
  * that cannot hold it maps what the file holds and refuses growth. A
  * filesystem that cannot reserve space (fallocate: EOPNOTSUPP) gets no
- * write map. */
+ * write map.
+ *
+ * Without the write map, every map this module makes or changes is then
+ * replaced, at the same address, by the same file mapped through a
+ * read-only descriptor: the kernel then knows that it cannot be written
+ * and skips it when a sync writes pages back (store_map.c, sm_view). */
 #ifndef ARCADE_STORE_MAP_H
 #define ARCADE_STORE_MAP_H
 
