@@ -6,10 +6,12 @@
 #ifndef ARCADE_CHECK_H
 #define ARCADE_CHECK_H
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int check_n_, check_failed_;
 static const char *check_sect_ = "";
@@ -105,6 +107,23 @@ __attribute__((unused)) static int check_i64_(int64_t a, int64_t b, const char *
 		printf(" (%s:%d: got %" PRId64 ", want %" PRId64 ")", file, line, a, b);
 	putchar('\n');
 	return a == b;
+}
+
+/* Removes a flat temporary directory: its files, then itself. */
+__attribute__((unused)) static void check_rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[4096];
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
+	rmdir(dir);
 }
 
 /* Prints the plan and the totals; returns the process exit status. */

@@ -9,7 +9,6 @@
 #include "../../src/key.h"
 #include "../../src/store.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -640,22 +639,6 @@ static void failed_flush_refuses(void)
 	reap(&(struct writer){ w, -1 }, 1);
 }
 
-static void rm_tmp(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char p[512];
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-			unlink(p);
-		}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
-}
-
 int main(void)
 {
 	struct store s;
@@ -669,7 +652,7 @@ int main(void)
 	}
 	check_section("open");
 	if (!CHECK_EQ_INT(open_full(&s), ARC_OK)) {
-		rm_tmp();
+		check_rm_dir(tmpdir);
 		return check_done();
 	}
 	CHECK_MSG(s.commit != NULL, "sync.shm opened: commits are shared");
@@ -709,7 +692,7 @@ int main(void)
 	CHECK_EQ_INT_MSG(ok_children, PROCS, "every writer's every store_write succeeded");
 
 	if (!CHECK_EQ_INT(open_full(&s), ARC_OK)) {
-		rm_tmp();
+		check_rm_dir(tmpdir);
 		return check_done();
 	}
 	CHECK_EQ_INT(store_read(&s, count_txn, &c), ARC_OK);
@@ -742,6 +725,6 @@ int main(void)
 	} else {
 		inject = NULL;
 	}
-	rm_tmp();
+	check_rm_dir(tmpdir);
 	return check_done();
 }

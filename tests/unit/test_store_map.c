@@ -12,7 +12,6 @@
 #include "../../src/key.h"
 #include "../../src/store.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,22 +174,6 @@ static int grow_elsewhere(uint64_t from, uint64_t to)
 	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static void rm_tmp(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char p[512];
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-			unlink(p);
-		}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
-}
-
 int main(void)
 {
 	struct store s;
@@ -203,7 +186,7 @@ int main(void)
 	}
 	check_section("--sync full, opened");
 	if (!CHECK_EQ_INT(open_mode(&s, STORE_SYNC_FULL), ARC_OK)) {
-		rm_tmp();
+		check_rm_dir(tmpdir);
 		return check_done();
 	}
 	CHECK_EQ_U64_MSG(map_size(&s), MAP_START, "the map starts at 1 MiB");
@@ -250,6 +233,6 @@ int main(void)
 	CHECK_EQ_U64_MSG(records(&s, 12100), 12100, "the read-only view sees what the write map wrote");
 	store_close(&s);
 
-	rm_tmp();
+	check_rm_dir(tmpdir);
 	return check_done();
 }
