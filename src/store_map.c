@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -121,13 +122,18 @@ static int sm_data_length(const char *dir, size_t *have)
 	return 0;
 }
 
-/* Where this process maps the first `size` bytes of the file that fd is
- * open on, shared; NULL when nowhere (or /proc cannot say). */
+/* Where this process maps the file that fd is open on, read-only and
+ * shared, from its start for `size` bytes (the kernel rounds a length up to
+ * a page); NULL unless exactly one map fits (a map inherited across fork is
+ * a second one: then nothing is replaced) or if /proc cannot say. */
 static void *sm_mapped_at(int fd, size_t size)
 {
+	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
+	unsigned long len = (size + page - 1) / page * page;
 	struct stat st;
 	char line[4200];
 	void *at = NULL;
+	int found = 0;
 	FILE *f;
 
 	if (fstat(fd, &st) < 0 || !(f = fopen("/proc/self/maps", "re")))
@@ -138,12 +144,36 @@ static void *sm_mapped_at(int fd, size_t size)
 		char perms[5];
 
 		if (sscanf(line, "%lx-%lx %4s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj, &min, &ino) == 7 &&
-		    ino == st.st_ino && makedev(maj, min) == st.st_dev && off == 0 && hi - lo == size &&
-		    perms[3] == 's')
+		    ino == st.st_ino && makedev(maj, min) == st.st_dev && off == 0 && hi - lo == len &&
+		    strcmp(perms, "r--s") == 0) {
 			at = (void *)lo;
+			found++;
+		}
 	}
 	fclose(f);
-	return at;
+	return found == 1 ? at : NULL;
+}
+
+/* LMDB unmaps its map before it maps again, and keeps pointers into it: if
+ * mapping again fails, they dangle, and nothing this process does with the
+ * environment afterwards is safe. It stops; the master starts another
+ * worker in its place. */
+static void sm_lost(const char *what, int err)
+{
+	log_msg(LOG_ERR, "store: %s: %s: the map of data.mdb is lost, stopping", what, strerror(err));
+	abort();
+}
+
+/* mdb_env_set_mapsize on an open environment. LMDB refuses before it
+ * unmaps only while a transaction is open (EINVAL), which the callers rule
+ * out; any other failure has lost the map. */
+static int sm_set_size(MDB_env *env, size_t size)
+{
+	int rc = mdb_env_set_mapsize(env, size);
+
+	if (rc && rc != EINVAL)
+		sm_lost("cannot map it again", rc);
+	return rc;
 }
 
 /* Without the write map LMDB maps data.mdb for reading only, but through
@@ -154,26 +184,36 @@ static void *sm_mapped_at(int fd, size_t size)
  * address through a read-only descriptor is the same memory, and the
  * kernel skips it. LMDB does not say where its map is; /proc/self/maps
  * does. Where this cannot be done LMDB's own map stays: it is only slower.
- * If the new map fails, the old one may be gone: LMDB maps the file again. */
+ * A failed MAP_FIXED may have taken the old map with it: LMDB's kind of map
+ * goes back in its place, without calling LMDB, whose pointers into the
+ * range would dangle until then. */
 static int sm_view(MDB_env *env)
 {
+	static int skipped_told;
 	MDB_envinfo info;
 	unsigned flags = 0;
 	char path[64];
-	int fd = sm_env_fd(env), ro;
+	int fd = sm_env_fd(env), ro = -1;
 	void *at, *p;
 
 	mdb_env_info(env, &info);
 	mdb_env_get_flags(env, &flags);
-	if (flags & (MDB_WRITEMAP | MDB_RDONLY) || !(at = sm_mapped_at(fd, info.me_mapsize)))
+	if (flags & (MDB_WRITEMAP | MDB_RDONLY))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if ((ro = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (!(at = sm_mapped_at(fd, info.me_mapsize)) || (ro = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (!skipped_told++)
+			log_msg(LOG_INFO, "store: data.mdb keeps LMDB's own map (not found alone in /proc/self/maps, "
+				"or not reopened): syncs cost more CPU");
 		return 0;
+	}
 	p = mmap(at, info.me_mapsize, PROT_READ, MAP_SHARED | MAP_FIXED, ro, 0);
 	close(ro);
-	if (p == MAP_FAILED)
-		return mdb_env_set_mapsize(env, info.me_mapsize);
+	if (p == MAP_FAILED) {
+		log_msg(LOG_WARN, "store: cannot map data.mdb read-only: %s", strerror(errno));
+		if ((p = mmap(at, info.me_mapsize, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0)) == MAP_FAILED)
+			sm_lost("cannot map it again", errno);
+	}
 	if (flags & MDB_NORDAHEAD) /* as LMDB's own map had it */
 		madvise(p, info.me_mapsize, MADV_RANDOM);
 	return 0;
@@ -194,7 +234,7 @@ static int sm_reserve_or_shrink(MDB_env *env, size_t have)
 		log_msg(LOG_WARN, "store: the disk cannot hold a map of %zu bytes: mapping less", size);
 	while (sm_full(rc) && size > have && size > SM_MAP_FLOOR) {
 		size = sm_max(have, sm_max(size / 2, SM_MAP_FLOOR));
-		rc = mdb_env_set_mapsize(env, size); /* LMDB keeps at least the data */
+		rc = sm_set_size(env, size); /* LMDB keeps at least the data */
 		if (rc == 0)
 			rc = sm_reserve(sm_env_fd(env), sm_env_size(env));
 	}
@@ -232,7 +272,7 @@ int store_map_resize(MDB_env *env, const char *dir, size_t size, int writemap)
 	int lock, fd, rc;
 
 	if (!writemap) {
-		rc = mdb_env_set_mapsize(env, size);
+		rc = sm_set_size(env, size);
 		return rc ? rc : sm_view(env);
 	}
 	if ((lock = sm_lock(dir)) < 0)
@@ -241,7 +281,7 @@ int store_map_resize(MDB_env *env, const char *dir, size_t size, int writemap)
 	size = sm_max(size, sm_file_size(fd));
 	rc = sm_reserve(fd, size);
 	if (rc == 0)
-		rc = mdb_env_set_mapsize(env, size);
+		rc = sm_set_size(env, size);
 	/* LMDB maps at least the data: past a file a writer without the write
 	 * map left short (its top pages unwritten), that is a hole too. */
 	if (rc == 0)
