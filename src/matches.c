@@ -305,24 +305,55 @@ static int tb_map_decode(const MDB_val *v, uint64_t game, uint64_t match, unsign
 	return 0;
 }
 
+static void tb_map_encode(struct buf *b, struct key *k, const struct tb_map *m)
+{
+	buf_init(b);
+	rec_put_u64(b, (uint64_t)m->status);
+	rec_put_str(b, m->map_id);
+	rec_put_u64(b, m->creator_score);
+	rec_put_u64(b, m->opponent_score);
+	rec_put_str(b, m->player_stats);
+	rec_put_str(b, m->urls);
+	rec_put_str(b, m->storage_ids);
+	rec_put_u64(b, m->submitted_ms);
+	rec_put_u64(b, m->confirmed_ms);
+	tb_map_key(k, m->game, m->match, m->index);
+}
+
+/* The status at the head of a stored map score. */
+static int tb_map_status_of(const MDB_val *v, int *status)
+{
+	struct rec_reader r;
+
+	rec_reader_init(&r, v->mv_data, v->mv_size);
+	*status = (int)rec_get_u64(&r);
+	return r.bad ? ARC_EINTERNAL : 0;
+}
+
 int tb_map_put(struct store *s, MDB_txn *txn, const struct tb_map *m)
 {
 	struct key k;
 	struct buf b;
 	int rc;
 
-	buf_init(&b);
-	rec_put_u64(&b, (uint64_t)m->status);
-	rec_put_str(&b, m->map_id);
-	rec_put_u64(&b, m->creator_score);
-	rec_put_u64(&b, m->opponent_score);
-	rec_put_str(&b, m->player_stats);
-	rec_put_str(&b, m->urls);
-	rec_put_str(&b, m->storage_ids);
-	rec_put_u64(&b, m->submitted_ms);
-	rec_put_u64(&b, m->confirmed_ms);
-	tb_map_key(&k, m->game, m->match, m->index);
+	tb_map_encode(&b, &k, m);
 	rc = store_put(txn, s->rec, &k, b.p, b.len, 0);
+	buf_free(&b);
+	return rc;
+}
+
+int tb_map_confirm(struct store *s, MDB_txn *txn, const struct tb_map *m, int *was)
+{
+	struct key k;
+	struct buf b;
+	MDB_val old;
+	int rc;
+
+	tb_map_encode(&b, &k, m);
+	*was = -1;
+	rc = store_put_new(txn, s->rec, &k, b.p, b.len, &old);
+	if (rc == ARC_EEXIST && (rc = tb_map_status_of(&old, was)) == 0 && *was != TBM_CONFIRMED)
+		rc = store_put(txn, s->rec, &k, b.p, b.len, 0);
 	buf_free(&b);
 	return rc;
 }
@@ -342,7 +373,6 @@ int tb_map_get(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, uns
 
 int tb_map_status(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, unsigned index, int *status)
 {
-	struct rec_reader r;
 	struct key k;
 	MDB_val v;
 	int rc;
@@ -350,9 +380,7 @@ int tb_map_status(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, 
 	tb_map_key(&k, game, match, index);
 	if ((rc = store_get(txn, s->rec, &k, &v)))
 		return rc;
-	rec_reader_init(&r, v.mv_data, v.mv_size);
-	*status = (int)rec_get_u64(&r);
-	return r.bad ? ARC_EINTERNAL : 0;
+	return tb_map_status_of(&v, status);
 }
 
 struct tb_map_walk {

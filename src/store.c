@@ -349,6 +349,16 @@ int store_put(MDB_txn *txn, MDB_dbi dbi, const struct key *k, const void *v, siz
 	return store_err(mdb_put(txn, dbi, &kv, &vv, flags));
 }
 
+int store_put_new(MDB_txn *txn, MDB_dbi dbi, const struct key *k, const void *v, size_t n, MDB_val *old)
+{
+	MDB_val kv = { k->n, (void *)k->b };
+	if (k->overflow)
+		return ARC_EINTERNAL;
+	old->mv_size = n;
+	old->mv_data = (void *)v;
+	return store_err(mdb_put(txn, dbi, &kv, old, MDB_NOOVERWRITE)); /* LMDB points old at the stored value */
+}
+
 int store_del(MDB_txn *txn, MDB_dbi dbi, const struct key *k)
 {
 	MDB_val kv = { k->n, (void *)k->b };

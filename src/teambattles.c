@@ -627,17 +627,37 @@ static int tb_sids_check(struct store *s, MDB_txn *txn, uint64_t game, const str
 	return 1;
 }
 
+/* The map score an item confirms. */
+static void tb_item_map(struct tb_map *map, uint64_t game, uint64_t match, uint64_t now, const struct tb_item *it)
+{
+	map->game = game;
+	map->match = match;
+	map->index = (unsigned)it->index;
+	map->status = TBM_CONFIRMED;
+	map->map_id = (char *)it->map_id;
+	map->creator_score = it->cs;
+	map->opponent_score = it->os;
+	map->player_stats = it->stats ? it->stats : "";
+	map->urls = it->urls ? it->urls : "";
+	map->storage_ids = it->sids_json ? it->sids_json : "";
+	map->submitted_ms = map->confirmed_ms = now;
+}
+
 /* One item, in the documented order: fields → storage ids known → match of
  * this game → mapIndex below bestOf → not confirmed yet → match takes
- * scores → storage ids unused. Sets it->result; returns a store error. */
+ * scores → storage ids unused. Sets it->result; returns a store error.
+ * The last two are looked at before the map, and answered after it: when
+ * both allow the score, the map is put unless it is confirmed, in one
+ * look-up of its key (a look and then a put took two: a seventh of a
+ * batch's instructions). A captain's PENDING score is overwritten whole. */
 static int tb_item_apply(struct store *s, MDB_txn *txn, struct tb_touched *t, uint64_t game, uint64_t now,
 			 struct tb_item *it)
 {
 	struct tb_touch *e;
 	struct tb_match *m;
-	struct tb_map old;
+	struct tb_map map;
 	struct upload u;
-	int rc = 0, status;
+	int rc = 0, was = -1, ready, unused = 1;
 
 	it->result = it->err;
 	if (it->result)
@@ -658,36 +678,24 @@ static int tb_item_apply(struct store *s, MDB_txn *txn, struct tb_touched *t, ui
 		it->result = TB_EINVALID;
 		return 0;
 	}
-	rc = tb_map_status(s, txn, game, m->id, (unsigned)it->index, &status);
-	if (rc == 0 && status == TBM_CONFIRMED) {
+	ready = m->status == TBS_READY || m->status == TBS_IN_PROGRESS;
+	if (ready && (unused = tb_sids_check(s, txn, game, it, 1, &rc)) < 0)
+		return rc;
+	tb_item_map(&map, game, m->id, now, it);
+	if (ready && unused)
+		rc = tb_map_confirm(s, txn, &map, &was);
+	else if ((rc = tb_map_status(s, txn, game, m->id, map.index, &was)) == ARC_ENOENT)
+		rc = 0;
+	if (rc)
+		return rc;
+	if (was == TBM_CONFIRMED)
 		it->result = TB_EALREADY;
-		return 0;
-	}
-	if (rc && rc != ARC_ENOENT)
-		return rc;
-	rc = 0;
-	if (m->status != TBS_READY && m->status != TBS_IN_PROGRESS) {
+	else if (!ready)
 		it->result = TB_ESTATE;
-		return 0;
-	}
-	if (tb_sids_check(s, txn, game, it, 1, &rc) <= 0) {
+	else if (!unused)
 		it->result = TB_EINVALID;
-		return rc;
-	}
-	/* A captain's PENDING score, if any, is overwritten whole. */
-	old.game = game;
-	old.match = m->id;
-	old.index = (unsigned)it->index;
-	old.status = TBM_CONFIRMED;
-	old.map_id = (char *)it->map_id;
-	old.creator_score = it->cs;
-	old.opponent_score = it->os;
-	old.player_stats = it->stats ? it->stats : "";
-	old.urls = it->urls ? it->urls : "";
-	old.storage_ids = it->sids_json ? it->sids_json : "";
-	old.submitted_ms = old.confirmed_ms = now;
-	if ((rc = tb_map_put(s, txn, &old)))
-		return rc;
+	if (it->result)
+		return 0;
 	for (size_t i = 0; i < it->nsids; i++) {
 		if ((rc = upload_get(s, txn, game, it->sids[i], &u)))
 			return rc;
