@@ -83,8 +83,9 @@ int tb_map_get(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, uns
 int tb_map_status(struct store *s, MDB_txn *txn, uint64_t game, uint64_t match, unsigned index, int *status);
 int tb_map_put(struct store *s, MDB_txn *txn, const struct tb_map *m);
 /* Puts m unless the stored map score of its match and index is confirmed;
- * *was is the stored one's status before (-1: there was none). Nothing is
- * written when *was is TBM_CONFIRMED. A new map takes one look-up, where
+ * *was is the stored one's status before (-1: there was none). Returns 0
+ * in both cases: the caller must look at *was, since nothing is written
+ * when it is TBM_CONFIRMED. A new map takes one look-up, where
  * tb_map_status and then tb_map_put take two. */
 int tb_map_confirm(struct store *s, MDB_txn *txn, const struct tb_map *m, int *was);
 /* Every map score of a match, in mapIndex order. */

@@ -59,7 +59,8 @@ int store_write(struct store *s, store_fn fn, void *ctx);
 int store_get(MDB_txn *txn, MDB_dbi dbi, const struct key *k, MDB_val *out);
 int store_put(MDB_txn *txn, MDB_dbi dbi, const struct key *k, const void *v, size_t n, unsigned flags);
 /* Puts k unless it is there: ARC_EEXIST then, with the stored value in *old
- * (nothing written). One look-up either way. */
+ * (nothing written; *old points into LMDB's pages, valid until the next
+ * write of the transaction). One look-up either way. */
 int store_put_new(MDB_txn *txn, MDB_dbi dbi, const struct key *k, const void *v, size_t n, MDB_val *old);
 int store_del(MDB_txn *txn, MDB_dbi dbi, const struct key *k);
 /* Calls fn for every entry whose key starts with prefix and is klen bytes

@@ -299,6 +299,86 @@ def test_states_that_take_scores(tb, status):
     assert ISO_MS.match(listed["startedAt"])
 
 
+# The map's own state outranks the match's, which outranks used storage ids;
+# arcaded reads the last two before the map (one look-up to put a new map),
+# so each pairing is checked here, with what it leaves behind.
+
+def used_sid(tb):
+    """A storage id already used by a confirmed map of another match."""
+    sid = tb.storage_id()
+    other = tb.match()
+    assert tb.batch([item(other, 0, screenshotStorageIds=[sid])]).json()["count"] == 1
+    return sid
+
+
+def sid_unused(tb, sid):
+    """Whether sid can still be used (using it, on a fresh match)."""
+    r = tb.batch([item(tb.match(), 0, screenshotStorageIds=[sid])]).json()
+    return r["count"] == 1
+
+
+def pending_kept(tb, m):
+    got = scores_of(tb, m)["scores"]
+    return [(x["mapIndex"], x["scoreStatus"], x["creatorTeamScore"], x["opponentTeamScore"])
+            for x in got] == [(0, "PENDING", 3, 16)]
+
+
+def test_pending_map_in_a_match_that_takes_no_scores(tb):
+    m = tb.match(status="CANCELLED")
+    tb.pending(m, 0, 3, 16)
+    r = tb.batch([item(m, 0)]).json()
+    assert r["submitted"] == [failed(str(m["id"]), 0, "error_match_not_in_valid_state")]
+    assert pending_kept(tb, m)
+
+
+def test_pending_map_with_a_used_storage_id(tb):
+    m = tb.match()
+    tb.pending(m, 0, 3, 16)
+    used, fresh = used_sid(tb), tb.storage_id()
+    r = tb.batch([item(m, 0, screenshotStorageIds=[fresh, used])]).json()
+    assert r["submitted"] == [failed(str(m["id"]), 0, "error_invalid_request")]
+    assert pending_kept(tb, m)
+    assert sid_unused(tb, fresh)
+
+
+def test_pending_map_overwritten_with_storage_ids(tb):
+    m = tb.match()
+    tb.pending(m, 0, 3, 16)
+    sid = tb.storage_id()
+    assert tb.batch([item(m, 0, 16, 2, screenshotStorageIds=[sid])]).json()["submitted"] == [ok(m, 0)]
+    got = scores_of(tb, m)["scores"]
+    assert [(x["scoreStatus"], x["creatorTeamScore"], x["screenshotStorageIds"]) for x in got] == [
+        ("CONFIRMED", 16, [sid])]
+    assert not sid_unused(tb, sid)
+
+
+def test_confirmed_map_leaves_fresh_storage_ids_unused(tb):
+    m = tb.match()
+    assert tb.batch([item(m, 0)]).json()["count"] == 1
+    sid = tb.storage_id()
+    r = tb.batch([item(m, 0, screenshotStorageIds=[sid])]).json()
+    assert r["submitted"] == [failed(str(m["id"]), 0, "error_score_already_submitted_by_game")]
+    assert sid_unused(tb, sid)
+
+
+@pytest.mark.parametrize("ids", ["unused", "used"])
+def test_confirmed_map_outranks_state_and_storage_ids(tb, ids):
+    m = tb.match(best_of=3)
+    assert tb.batch([item(m, 0)]).json()["count"] == 1
+    assert tb.status(m, "CANCELLED").status_code == 200
+    sid = tb.storage_id() if ids == "unused" else used_sid(tb)
+    r = tb.batch([item(m, 0, screenshotStorageIds=[sid])]).json()
+    assert r["submitted"] == [failed(str(m["id"]), 0, "error_score_already_submitted_by_game")]
+    assert sid_unused(tb, sid) == (ids == "unused")
+
+
+def test_state_outranks_used_storage_ids(tb):
+    m = tb.match(status="CANCELLED")
+    r = tb.batch([item(m, 0, screenshotStorageIds=[used_sid(tb)])]).json()
+    assert r["submitted"] == [failed(str(m["id"]), 0, "error_match_not_in_valid_state")]
+    assert scores_of(tb, m)["scores"] == []
+
+
 # ---------------------------------------------------------------- idempotency
 
 def test_retried_batch(tb):
