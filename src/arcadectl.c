@@ -11,6 +11,7 @@
 #include "matches.h"
 #include "secret.h"
 #include "store.h"
+#include "upgrade.h"
 #include "util.h"
 
 #include <errno.h>
@@ -109,6 +110,10 @@ static int ctl_open_sync(struct ctl *c, int readonly, int sync)
 	struct store_opts o = { c->data, (size_t)1 << 30, (size_t)64 << 30, sync, readonly };
 	if (store_open(&c->store, &o))
 		return ctl_fail("cannot open the database in %s (run arcadectl init)", c->data);
+	if (upgrade_store(&c->store)) {
+		store_close(&c->store);
+		return ctl_fail("cannot upgrade the database in %s (see above)", c->data);
+	}
 	return 0;
 }
 
@@ -1267,6 +1272,9 @@ static int ctl_import(struct ctl *c)
 		ctl_fail("%s", "import: the file ends before its last line (cut short?)");
 		goto out;
 	}
+	/* An export of an older arcade is loaded as it is (export, import,
+	 * export again gives the same bytes); the next arcaded or arcadectl
+	 * that opens it for writing upgrades it (upgrade.h). */
 	rc = ctl_import_flush(c, &im);
 	if (rc) {
 		ctl_store_rc(rc);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "pool.h"
 #include "store.h"
+#include "upgrade.h"
 #include "worker.h"
 
 #include <fcntl.h>
@@ -24,6 +25,13 @@ static int arcaded_check_store(const struct arcade_config *c)
 	if (store_open(&s, &o)) {
 		fprintf(stderr, "arcaded: cannot open the database in %s (does it exist? run arcadectl init)\n",
 			c->data_dir);
+		return -1;
+	}
+	/* A database of an older arcade is brought up to date here, once,
+	 * before any worker serves from it (upgrade.h). */
+	if (upgrade_store(&s)) {
+		fprintf(stderr, "arcaded: cannot use the database in %s (see the log above)\n", c->data_dir);
+		store_close(&s);
 		return -1;
 	}
 	store_close(&s);

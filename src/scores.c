@@ -3,6 +3,7 @@
 #include "scores.h"
 #include "errors.h"
 #include "key.h"
+#include "log.h"
 #include "rank.h"
 #include "rec.h"
 #include "secret.h"
@@ -40,15 +41,10 @@ static void score_table_prefix(struct key *k, unsigned char ent, const struct ta
 	key_u64(k, t->id);
 }
 
-static void score_rec_key(struct key *k, const struct table *t, uint64_t id)
+/* A score's record, keyed by its place in the table (scores.h). */
+static void score_rec_key(struct key *k, const struct table *t, uint64_t img, uint64_t id)
 {
 	score_table_prefix(k, 'S', t);
-	key_u64(k, id);
-}
-
-static void score_order_key(struct key *k, const struct table *t, uint64_t img, uint64_t id)
-{
-	score_table_prefix(k, 'O', t);
 	key_u64(k, img);
 	key_u64(k, id);
 }
@@ -75,11 +71,8 @@ static int score_remove(struct store *s, MDB_txn *txn, const struct table *t, co
 	struct key k;
 	int rc;
 
-	score_rec_key(&k, t, id);
+	score_rec_key(&k, t, img, id);
 	if ((rc = store_del(txn, s->rec, &k)))
-		return rc;
-	score_order_key(&k, t, img, id);
-	if ((rc = store_del(txn, s->idx, &k)))
 		return rc;
 	score_owner_key(&k, t, owner, img, id);
 	if ((rc = store_del(txn, s->idx, &k)))
@@ -146,13 +139,10 @@ int score_add(struct store *s, MDB_txn *txn, const struct table *t, const struct
 	rec_put_str(&b, score);
 	rec_put_str(&b, extra);
 	rec_put_str(&b, o->kind == 'g' ? o->guest : "");
-	score_rec_key(&k, t, id);
+	score_rec_key(&k, t, img, id);
 	rc = store_put(txn, s->rec, &k, b.p, b.len, 0);
 	buf_free(&b);
 	if (rc)
-		return rc;
-	score_order_key(&k, t, img, id);
-	if ((rc = store_put(txn, s->idx, &k, "", 0, 0)))
 		return rc;
 	score_owner_key(&k, t, owner, img, id);
 	if ((rc = store_put(txn, s->idx, &k, "", 0, 0)))
@@ -187,20 +177,32 @@ static int score_strings(struct rec_reader *r, struct score *sc)
 	return 0;
 }
 
-static int score_load(struct store *s, MDB_txn *txn, const struct table *t, uint64_t id, struct score *sc)
+/* One score found in a range: its place, and its record when the range
+ * holds the records themselves (rec.mv_data NULL: an owner's index entry,
+ * looked up by score_load). The record points into LMDB's pages, valid for
+ * the transaction: score_fetch writes nothing. */
+struct score_hit {
+	uint64_t img, id;
+	MDB_val rec;
+};
+
+static int score_load(struct store *s, MDB_txn *txn, const struct table *t, const struct score_hit *h,
+		      struct score *sc)
 {
 	struct key k;
-	MDB_val v;
+	MDB_val v = h->rec;
 	struct rec_reader r;
 	int rc;
 
 	memset(sc, 0, sizeof(*sc));
-	score_rec_key(&k, t, id);
-	rc = store_get(txn, s->rec, &k, &v);
-	if (rc)
-		return rc == ARC_ENOENT ? ARC_EINTERNAL : rc; /* index without record */
+	if (!v.mv_data) {
+		score_rec_key(&k, t, h->img, h->id);
+		rc = store_get(txn, s->rec, &k, &v);
+		if (rc)
+			return rc == ARC_ENOENT ? ARC_EINTERNAL : rc; /* index without record */
+	}
 	rec_reader_init(&r, v.mv_data, v.mv_size);
-	sc->id = id;
+	sc->id = h->id;
 	sc->sort = (int64_t)rec_get_u64(&r);
 	sc->stored_ms = rec_get_u64(&r);
 	sc->user_id = rec_get_u64(&r);
@@ -210,7 +212,8 @@ static int score_load(struct store *s, MDB_txn *txn, const struct table *t, uint
 struct score_scan {
 	const unsigned char *prefix;
 	size_t plen;
-	uint64_t ids[FETCH_MAX];
+	int records; /* the range is the table's records, not an owner's index */
+	struct score_hit hits[FETCH_MAX];
 	size_t n, limit;
 };
 
@@ -219,8 +222,19 @@ static int score_in_prefix(const MDB_val *kv, const struct score_scan *sc)
 	return kv->mv_size == sc->plen + 16 && memcmp(kv->mv_data, sc->prefix, sc->plen) == 0;
 }
 
-/* Collects ids from an index range in table order. */
-static int score_scan_index(MDB_txn *txn, MDB_dbi dbi, struct score_scan *sc, enum score_window w, uint64_t pivot)
+static void score_take(struct score_scan *sc, const MDB_val *kv, const MDB_val *vv)
+{
+	struct score_hit *h = &sc->hits[sc->n++];
+	const unsigned char *p = (const unsigned char *)kv->mv_data + sc->plen;
+
+	h->img = key_get_u64(p);
+	h->id = key_get_u64(p + 8);
+	h->rec.mv_size = sc->records ? vv->mv_size : 0;
+	h->rec.mv_data = sc->records ? vv->mv_data : NULL;
+}
+
+/* Collects scores from a range in table order. */
+static int score_scan_range(MDB_txn *txn, MDB_dbi dbi, struct score_scan *sc, enum score_window w, uint64_t pivot)
 {
 	MDB_cursor *cur;
 	struct key start;
@@ -247,17 +261,17 @@ static int score_scan_index(MDB_txn *txn, MDB_dbi dbi, struct score_scan *sc, en
 		rc = rc == 0 ? mdb_cursor_get(cur, &kv, &vv, MDB_PREV)
 			     : mdb_cursor_get(cur, &kv, &vv, MDB_LAST);
 		while (rc == 0 && sc->n < sc->limit && score_in_prefix(&kv, sc)) {
-			sc->ids[sc->n++] = key_get_u64((unsigned char *)kv.mv_data + sc->plen + 8);
+			score_take(sc, &kv, &vv);
 			rc = mdb_cursor_get(cur, &kv, &vv, MDB_PREV);
 		}
 		for (size_t i = 0; i < sc->n / 2; i++) {
-			uint64_t tmp = sc->ids[i];
-			sc->ids[i] = sc->ids[sc->n - 1 - i];
-			sc->ids[sc->n - 1 - i] = tmp;
+			struct score_hit tmp = sc->hits[i];
+			sc->hits[i] = sc->hits[sc->n - 1 - i];
+			sc->hits[sc->n - 1 - i] = tmp;
 		}
 	} else {
 		while (rc == 0 && sc->n < sc->limit && score_in_prefix(&kv, sc)) {
-			sc->ids[sc->n++] = key_get_u64((unsigned char *)kv.mv_data + sc->plen + 8);
+			score_take(sc, &kv, &vv);
 			rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
 		}
 	}
@@ -274,23 +288,24 @@ int score_fetch(struct store *s, MDB_txn *txn, const struct table *t, const stru
 	int rc;
 
 	*n = 0;
-	if (o && o->kind) {
+	sc.records = !(o && o->kind);
+	if (!sc.records) {
 		unsigned char owner[OWNER_LEN];
 		score_owner_bytes(o, owner);
 		score_table_prefix(&p, 'W', t);
 		key_bytes(&p, owner, OWNER_LEN);
 	} else {
-		score_table_prefix(&p, 'O', t);
+		score_table_prefix(&p, 'S', t);
 	}
 	sc.prefix = p.b;
 	sc.plen = p.n;
 	sc.n = 0;
 	sc.limit = limit > FETCH_MAX ? FETCH_MAX : limit;
-	rc = score_scan_index(txn, s->idx, &sc, w, key_sort_image(pivot, score_desc(t)));
+	rc = score_scan_range(txn, sc.records ? s->rec : s->idx, &sc, w, key_sort_image(pivot, score_desc(t)));
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < sc.n; i++) {
-		rc = score_load(s, txn, t, sc.ids[i], &out[*n]);
+		rc = score_load(s, txn, t, &sc.hits[i], &out[*n]);
 		if (rc)
 			goto fail;
 		/* Two guest names sharing a digest prefix: not this guest's score. */
@@ -327,4 +342,76 @@ void score_free(struct score *sc)
 	free(sc->score); /* extra and guest too: score_strings */
 	free(sc->user);
 	sc->score = sc->extra = sc->guest = sc->user = NULL;
+}
+
+/* Schema 1's keys of a score (see score_schema_2). */
+#define SCORE_V1_ORDER_LEN 33 /* idx 'O' game table image id */
+#define SCORE_V1_REC_LEN 25   /* rec 'S' game table id */
+
+/* Moves the record of one schema-1 order entry o to its schema-2 key. */
+static int score_move_v1(struct store *s, MDB_txn *txn, const unsigned char *o)
+{
+	unsigned char old[SCORE_V1_REC_LEN], now[SCORE_V1_ORDER_LEN];
+	MDB_val ok = { sizeof(old), old }, nk = { sizeof(now), now }, v;
+	void *copy;
+	int rc;
+
+	old[0] = now[0] = 'S';
+	memcpy(old + 1, o + 1, 16);     /* game, table */
+	memcpy(old + 17, o + 25, 8);    /* id */
+	memcpy(now + 1, o + 1, 32);     /* game, table, image, id */
+	rc = store_err(mdb_get(txn, s->rec, &ok, &v));
+	if (rc == ARC_ENOENT) {
+		log_msg(LOG_ERR, "store: score %llu of game %llu, table %llu has an order entry and no record",
+			(unsigned long long)key_get_u64(o + 25), (unsigned long long)key_get_u64(o + 1),
+			(unsigned long long)key_get_u64(o + 9));
+		return ARC_EINTERNAL;
+	}
+	if (rc)
+		return rc;
+	/* A put may spill dirty pages (v among them) before it copies v. */
+	copy = xmalloc(v.mv_size + 1);
+	memcpy(copy, v.mv_data, v.mv_size);
+	v.mv_data = copy;
+	rc = store_err(mdb_put(txn, s->rec, &nk, &v, MDB_NOOVERWRITE));
+	free(copy);
+	if (rc == 0)
+		rc = store_err(mdb_del(txn, s->rec, &ok, NULL));
+	return rc;
+}
+
+/* Schema 1 kept a score's record under rec 'S' game table id and its place
+ * in the table under idx 'O' game table image id, an empty entry. Schema 2
+ * keys the record by that place (scores.h): an added score writes one tree
+ * fewer, and a listing reads the records as it walks them. Every order
+ * entry's record moves to its new key, and the order entry goes. The
+ * cursor looks again after each change (it never relies on where LMDB
+ * leaves it after a delete). */
+int score_schema_2(struct store *s, MDB_txn *txn)
+{
+	unsigned char o[SCORE_V1_ORDER_LEN];
+	MDB_cursor *cur;
+	MDB_val kv = { 1, o }, vv;
+	int rc = mdb_cursor_open(txn, s->idx, &cur);
+
+	if (rc)
+		return store_err(rc);
+	o[0] = 'O';
+	rc = store_err(mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE));
+	while (rc == 0 && ((const unsigned char *)kv.mv_data)[0] == 'O') {
+		if (kv.mv_size != sizeof(o)) {
+			rc = ARC_EINTERNAL; /* not a schema-1 order entry */
+			break;
+		}
+		memcpy(o, kv.mv_data, sizeof(o));
+		rc = score_move_v1(s, txn, o);
+		if (rc == 0)
+			rc = store_err(mdb_cursor_del(cur, 0));
+		kv.mv_size = sizeof(o);
+		kv.mv_data = o;
+		if (rc == 0)
+			rc = store_err(mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE));
+	}
+	mdb_cursor_close(cur);
+	return rc == ARC_ENOENT ? 0 : rc; /* past the last entry */
 }

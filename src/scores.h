@@ -1,10 +1,11 @@
-/* scores: Game Jolt score tables in the store.
- *   rec 'S' game table id                    -> sort, stored, user id, score, extra, guest
- *   idx 'O' game table image id              -> (table order: best first, ties by id)
+/* scores: Game Jolt score tables in the store (schema 2).
+ *   rec 'S' game table image id              -> sort, stored, user id, score, extra, guest
  *   idx 'W' game table owner image id        -> (one owner's scores, same order)
  *   cnt 'C' game table ...                   -> rank counters (rank.h)
  * "image" is key_sort_image(sort, descending): smaller is better in both
- * table orders, so one ordering serves both. Ids grow, so equal sorts keep
+ * table orders, so one ordering serves both; the records themselves are in
+ * table order (best first, ties by id), so a listing walks them and an
+ * added score writes two trees, not three. Ids grow, so equal sorts keep
  * submission order. */
 #ifndef ARCADE_SCORES_H
 #define ARCADE_SCORES_H
@@ -46,4 +47,7 @@ int score_fetch(struct store *s, MDB_txn *txn, const struct table *t, const stru
 /* 1 + the number of scores strictly better than sort. */
 int score_rank(struct store *s, MDB_txn *txn, const struct table *t, int64_t sort, uint64_t *rank);
 void score_free(struct score *sc);
+/* The upgrade from schema 1 (upgrade.c): moves every score's record to
+ * its schema-2 key, in the caller's write transaction. */
+int score_schema_2(struct store *s, MDB_txn *txn);
 #endif

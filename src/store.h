@@ -2,6 +2,7 @@
  * by shape:
  *   rec  records, keyed by entity prefix + owning game + ids
  *   idx  indexes (orderings, names to ids); values are empty or an id
+ *        (a table's scores need none: their records are kept in table order)
  *   cnt  rank counters (rank.c)
  *   meta schema version and id sequences
  * A write runs inside store_write(), which commits durably (unless --sync
@@ -16,7 +17,8 @@
 #include <stdint.h>
 #include "key.h"
 
-#define STORE_SCHEMA 1
+/* 2: score records keyed by their place in the table (scores.h; upgrade.h) */
+#define STORE_SCHEMA 2
 
 /* --sync: what a successful store_write() has done before it returns.
  *   OFF     committed (MDB_NOSYNC): survives a killed process, not a power cut

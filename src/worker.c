@@ -8,6 +8,7 @@
 #include "ratelimit.h"
 #include "router.h"
 #include "secret.h"
+#include "upgrade.h"
 #include "util.h"
 
 #include <fcgiapp.h>
@@ -227,8 +228,14 @@ int worker_run(const struct arcade_config *c, int listen_fd, pid_t master)
 		if (getppid() != master)
 			return 0;
 	}
+	/* The master upgraded the database before forking; a worker started by
+	 * another process manager (spawn-fcgi, mod_fcgid) may be the first. */
 	if (store_open(&store, &so))
 		return 2;
+	if (upgrade_store(&store)) {
+		store_close(&store);
+		return 2;
+	}
 	secret_init();
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.store = &store;

@@ -54,7 +54,7 @@ def test_scores_survive_restart(tmp_path):
 
 def test_init_is_idempotent(stack):
     out = stack.ctl("init")
-    assert out == {"data": stack.data_dir, "schema": 1}
+    assert out == {"data": stack.data_dir, "schema": 2}
 
 
 def test_killed_worker_is_replaced():

@@ -265,7 +265,7 @@ def test_arcadectl_writes_beside_a_write_map_pool(tmp_path):
         assert s.request("GET", target_of(url)).text == '{"response":{"success":"true"}}'
         out = subprocess.run([ARCADECTL, "--data", data, "export"], capture_output=True,
                              text=True, check=True).stdout
-        # score records: key 'S' + game + table + id, value starts with the sort
+        # score records: key 'S' + game + table + image + id, value starts with the sort
         recs = [json.loads(line) for line in out.splitlines()]
         sorts = [int(r["value"][:16], 16) for r in recs if r.get("db") == "rec" and r.get("key", "").startswith("53")]
         assert sorted(sorts) == sorted(list(range(20)) + [7]), out[-2000:]

@@ -172,7 +172,7 @@ def test_export_import_round_trip_exactly(tmp_path):
 
     lines = a.read_text().splitlines()
     header, end = json.loads(lines[0]), json.loads(lines[-1])
-    assert header == {"format": "arcade-export", "version": 1, "schema": 1}
+    assert header == {"format": "arcade-export", "version": 1, "schema": 2}
     records = [json.loads(ln) for ln in lines[1:-1] if '"key"' in ln]
     assert end == {"end": True, "records": len(records)}
     assert {r["db"] for r in records} == {"rec", "idx", "cnt", "meta"}

@@ -279,7 +279,7 @@ def test_package_installs_and_is_ready(deb, tmp_path):
         # arcadectl init as arcade, then a game to be served.
         asuser = ["runuser", "-u", "arcade", "--"]
         p = ns.run(asuser + ["arcadectl", "--json", "init"])
-        assert p.returncode == 0 and p.stdout == '{"data":"/var/lib/arcade","schema":1}\n', p.stderr
+        assert p.returncode == 0 and p.stdout == '{"data":"/var/lib/arcade","schema":2}\n', p.stderr
         game = json.loads(ns.run(asuser + ["arcadectl", "--json", "game", "create",
                                                          "--name", "deb"]).stdout)
         assert ns.run(asuser + ["arcadectl", "table", "create", "--game", str(game["id"]),
