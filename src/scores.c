@@ -80,6 +80,38 @@ static int score_remove(struct store *s, MDB_txn *txn, const struct table *t, co
 	return score_count(s, txn, t, img, -1);
 }
 
+/* The next id of a score in table t, kept beside the table's rank counters
+ * (cnt 'C' game table 0), whose first leaf an add writes anyway: the one
+ * global sequence in meta cost every add a page more. Ids are unique per
+ * table (the records' keys have the table in them). A table without its
+ * own counter yet starts above the global sequence, which gave ids until
+ * this counter came and gives none now, so its new scores still come
+ * after its old ones where sorts tie. */
+static int score_next_id(struct store *s, MDB_txn *txn, const struct table *t, uint64_t *id)
+{
+	struct key k;
+	MDB_val v;
+	unsigned char b[8];
+	uint64_t last = 0;
+	int rc;
+
+	score_table_prefix(&k, 'C', t);
+	key_u8(&k, 0); /* below every level of the trie (rank.c: levels 1-16) */
+	rc = store_get(txn, s->cnt, &k, &v);
+	if (rc == ARC_OK && v.mv_size != 8)
+		return ARC_EINTERNAL;
+	if (rc == ARC_OK)
+		last = key_get_u64(v.mv_data);
+	else if (rc == ARC_ENOENT)
+		rc = store_seq_last(s, txn, "score", &last);
+	if (rc)
+		return rc;
+	key_put_u64(b, last + 1);
+	rc = store_put(txn, s->cnt, &k, b, 8, 0);
+	*id = last + 1;
+	return rc;
+}
+
 /* The owner's best score in a unique table: *found, its image and id. */
 static int score_owner_best(struct store *s, MDB_txn *txn, const struct table *t, const unsigned char *owner,
 			    int *found, uint64_t *img, uint64_t *id)
@@ -129,7 +161,7 @@ int score_add(struct store *s, MDB_txn *txn, const struct table *t, const struct
 		if (found && (rc = score_remove(s, txn, t, owner, old_img, old_id)))
 			return rc;
 	}
-	rc = store_seq_next(s, txn, "score", &id);
+	rc = score_next_id(s, txn, t, &id);
 	if (rc)
 		return rc;
 	buf_init(&b);

@@ -1,7 +1,8 @@
 /* scores: Game Jolt score tables in the store (schema 2).
  *   rec 'S' game table image id              -> sort, stored, user id, score, extra, guest
  *   idx 'W' game table owner image id        -> (one owner's scores, same order)
- *   cnt 'C' game table ...                   -> rank counters (rank.h)
+ *   cnt 'C' game table 0                     -> the table's last score id
+ *   cnt 'C' game table level nibbles         -> rank counters (rank.h)
  * "image" is key_sort_image(sort, descending): smaller is better in both
  * table orders, so one ordering serves both; the records themselves are in
  * table order (best first, ties by id), so a listing walks them and an

@@ -388,25 +388,38 @@ int store_scan(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, size_
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : store_err(rc);
 }
 
-int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out)
+static void store_seq_key(struct key *k, const char *name)
+{
+	key_init(k, 'q');
+	key_bytes(k, name, strlen(name));
+}
+
+int store_seq_last(struct store *s, MDB_txn *txn, const char *name, uint64_t *out)
 {
 	struct key k;
 	MDB_val v;
-	uint64_t next = 1;
-	unsigned char b[8];
 	int rc;
 
-	key_init(&k, 'q');
-	key_bytes(&k, name, strlen(name));
+	store_seq_key(&k, name);
 	rc = store_get(txn, s->meta, &k, &v);
-	if (rc == ARC_OK && v.mv_size == 8)
-		next = key_get_u64(v.mv_data) + 1;
-	else if (rc != ARC_ENOENT && rc != ARC_OK)
+	*out = rc == ARC_OK && v.mv_size == 8 ? key_get_u64(v.mv_data) : 0;
+	return rc == ARC_ENOENT ? 0 : rc;
+}
+
+int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out)
+{
+	struct key k;
+	uint64_t last;
+	unsigned char b[8];
+	int rc = store_seq_last(s, txn, name, &last);
+
+	if (rc)
 		return rc;
-	key_put_u64(b, next);
+	store_seq_key(&k, name);
+	key_put_u64(b, last + 1);
 	rc = store_put(txn, s->meta, &k, b, 8, 0);
 	if (rc)
 		return rc;
-	*out = next;
+	*out = last + 1;
 	return 0;
 }

@@ -71,6 +71,8 @@ int store_scan(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, size_
 	       int (*fn)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx);
 /* The next value of a named sequence (1, 2, ...); ids are never reused. */
 int store_seq_next(struct store *s, MDB_txn *txn, const char *name, uint64_t *out);
+/* The last value a named sequence gave (0: none yet), changing nothing. */
+int store_seq_last(struct store *s, MDB_txn *txn, const char *name, uint64_t *out);
 /* Adopts a map grown by another process, capped at this process's
  * --map-max (the store is the env's user context). 0 or an LMDB/errno
  * code (the write map could not be reserved on disk). */
