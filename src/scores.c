@@ -249,9 +249,15 @@ struct score_scan {
 	size_t n, limit;
 };
 
-static int score_in_prefix(const MDB_val *kv, const struct score_scan *sc)
+/* 1: a score of the range; 0: past the range; -1: in the range but of
+ * another length, skipped: a schema-1 record that a build before schema 2,
+ * still running beside this one, added after the upgrade (the next open
+ * moves it: upgrade.c). */
+static int score_in_range(const MDB_val *kv, const struct score_scan *sc)
 {
-	return kv->mv_size == sc->plen + 16 && memcmp(kv->mv_data, sc->prefix, sc->plen) == 0;
+	if (kv->mv_size < sc->plen || memcmp(kv->mv_data, sc->prefix, sc->plen) != 0)
+		return 0;
+	return kv->mv_size == sc->plen + 16 ? 1 : -1;
 }
 
 static void score_take(struct score_scan *sc, const MDB_val *kv, const MDB_val *vv)
@@ -271,7 +277,7 @@ static int score_scan_range(MDB_txn *txn, MDB_dbi dbi, struct score_scan *sc, en
 	MDB_cursor *cur;
 	struct key start;
 	MDB_val kv, vv;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
+	int in, rc = mdb_cursor_open(txn, dbi, &cur);
 
 	if (rc)
 		return store_err(rc);
@@ -292,8 +298,9 @@ static int score_scan_range(MDB_txn *txn, MDB_dbi dbi, struct score_scan *sc, en
 		/* Walk backwards from just below the pivot, then restore order. */
 		rc = rc == 0 ? mdb_cursor_get(cur, &kv, &vv, MDB_PREV)
 			     : mdb_cursor_get(cur, &kv, &vv, MDB_LAST);
-		while (rc == 0 && sc->n < sc->limit && score_in_prefix(&kv, sc)) {
-			score_take(sc, &kv, &vv);
+		while (rc == 0 && sc->n < sc->limit && (in = score_in_range(&kv, sc)) != 0) {
+			if (in > 0)
+				score_take(sc, &kv, &vv);
 			rc = mdb_cursor_get(cur, &kv, &vv, MDB_PREV);
 		}
 		for (size_t i = 0; i < sc->n / 2; i++) {
@@ -302,8 +309,9 @@ static int score_scan_range(MDB_txn *txn, MDB_dbi dbi, struct score_scan *sc, en
 			sc->hits[sc->n - 1 - i] = tmp;
 		}
 	} else {
-		while (rc == 0 && sc->n < sc->limit && score_in_prefix(&kv, sc)) {
-			score_take(sc, &kv, &vv);
+		while (rc == 0 && sc->n < sc->limit && (in = score_in_range(&kv, sc)) != 0) {
+			if (in > 0)
+				score_take(sc, &kv, &vv);
 			rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
 		}
 	}
@@ -410,6 +418,24 @@ static int score_move_v1(struct store *s, MDB_txn *txn, const unsigned char *o)
 	if (rc == 0)
 		rc = store_err(mdb_del(txn, s->rec, &ok, NULL));
 	return rc;
+}
+
+/* Whether idx holds schema-1 order entries: at schema 1, or written after
+ * the upgrade by a build before schema 2 still running beside this one. */
+int score_schema_1_left(struct store *s, MDB_txn *txn, int *left)
+{
+	unsigned char o = 'O';
+	MDB_val kv = { 1, &o }, vv;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, s->idx, &cur);
+
+	*left = 0;
+	if (rc)
+		return store_err(rc);
+	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
+	*left = rc == 0 && ((const unsigned char *)kv.mv_data)[0] == 'O';
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_err(rc);
 }
 
 /* Schema 1 kept a score's record under rec 'S' game table id and its place

@@ -49,6 +49,8 @@ int score_fetch(struct store *s, MDB_txn *txn, const struct table *t, const stru
 int score_rank(struct store *s, MDB_txn *txn, const struct table *t, int64_t sort, uint64_t *rank);
 void score_free(struct score *sc);
 /* The upgrade from schema 1 (upgrade.c): moves every score's record to
- * its schema-2 key, in the caller's write transaction. */
+ * its schema-2 key, in the caller's write transaction; nothing to do once
+ * score_schema_1_left finds no schema-1 order entry. */
 int score_schema_2(struct store *s, MDB_txn *txn);
+int score_schema_1_left(struct store *s, MDB_txn *txn, int *left);
 #endif

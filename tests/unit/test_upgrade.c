@@ -17,12 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define N_SCORES 6000
 #define LIST_LEN 8192
 
 static char tmpdir[] = "/tmp/arcade-upgrade-XXXXXX";
 static char compact[] = "/tmp/arcade-upgrade-compact-XXXXXX";
+static char racedir[] = "/tmp/arcade-upgrade-race-XXXXXX";
 static const struct table T_DESC = { 1, 7, NULL, NULL, 0, 0 };
 static const struct table T_ASC = { 2, 7, NULL, NULL, TABLE_ASC, 0 };
 
@@ -127,11 +130,19 @@ static size_t count(struct store *s, int which, unsigned char p, int want_short)
 
 /* Back to schema 1: each 'S' game table image id record moves to 'S' game
  * table id with an empty 'O' game table image id entry; schema 1. With
- * dangle set, one record is left out (its order entry dangles). */
+ * dangle set, one record is left out (its order entry dangles); with only
+ * set, just that many move and the version stays (what a build before
+ * schema 2 adds beside an upgraded database). */
+struct v1_opts {
+	int dangle;
+	size_t only;
+};
+
 static int to_v1(struct store *s, MDB_txn *txn, void *ctx)
 {
 	static unsigned char keys[N_SCORES][33];
-	int dangle = *(int *)ctx;
+	const struct v1_opts *opt = ctx;
+	int dangle = opt->dangle;
 	unsigned char sk = 'S', ver[8];
 	MDB_cursor *cur;
 	MDB_val k = { 1, &sk }, v, sv = { 8, ver }, schema = { 6, "schema" };
@@ -142,7 +153,7 @@ static int to_v1(struct store *s, MDB_txn *txn, void *ctx)
 		return store_err(rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && ((unsigned char *)k.mv_data)[0] == 'S';
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if (k.mv_size == 33 && n < N_SCORES)
+		if (k.mv_size == 33 && n < (opt->only ? opt->only : N_SCORES))
 			memcpy(keys[n++], k.mv_data, 33);
 	mdb_cursor_close(cur);
 	for (size_t i = 0; i < n; i++) {
@@ -165,7 +176,7 @@ static int to_v1(struct store *s, MDB_txn *txn, void *ctx)
 			return store_err(rc); /* MDB_MAP_FULL: store_write grows the map */
 	}
 	key_put_u64(ver, 1);
-	return store_err(mdb_put(txn, s->meta, &schema, &sv, 0));
+	return opt->only ? 0 : store_err(mdb_put(txn, s->meta, &schema, &sv, 0));
 }
 
 static int set_schema(struct store *s, MDB_txn *txn, void *ctx)
@@ -223,7 +234,7 @@ static void test_upgrade(void)
 	MDB_envinfo info;
 	size_t map_before;
 	uint64_t txn;
-	int dangle = 0;
+	struct v1_opts all = { 0, 0 }, five = { 0, 5 };
 
 	check_section("a schema-1 database is upgraded to schema 2");
 	if (open_store(&s, tmpdir, 1u << 20) != 0) {
@@ -243,7 +254,7 @@ static void test_upgrade(void)
 	listings(&s, before);
 	CHECK_MSG(strstr(before[0], "points") && strstr(before[3], "/g2/") && strstr(before[9], "/4/"),
 		  "the listings have scores in them (guest g2, user 4)");
-	CHECK_EQ_INT_MSG(store_write(&s, to_v1, &dangle), 0, "taken back to schema 1's layout");
+	CHECK_EQ_INT_MSG(store_write(&s, to_v1, &all), 0, "taken back to schema 1's layout");
 	CHECK_EQ_U64_MSG(version(&s), 1, "schema 1");
 	CHECK_EQ_U64_MSG(count(&s, 0, 'S', 1), N_SCORES, "schema-1 records (game table id)");
 	CHECK_EQ_U64_MSG(count(&s, 1, 'O', 0), N_SCORES, "schema-1 order entries");
@@ -265,6 +276,19 @@ static void test_upgrade(void)
 	txn = last_txn(&s);
 	CHECK_EQ_INT_MSG(upgrade_store(&s), 0, "upgrading again");
 	CHECK_EQ_U64_MSG(last_txn(&s), txn, "... writes nothing");
+
+	check_section("schema-1 records written after the upgrade");
+	CHECK_EQ_INT_MSG(store_write(&s, to_v1, &five), 0, "five records in schema 1's layout, version 2");
+	CHECK_EQ_U64_MSG(version(&s), 2, "schema 2 still");
+	listings(&s, after);
+	CHECK_MSG(strcmp(after[0], before[0]) != 0 && strlen(after[0]) > strlen(before[0]) / 2,
+		  "a listing skips them and goes on (it does not stop at the first)");
+	CHECK_EQ_INT_MSG(upgrade_store(&s), 0, "the next open moves them");
+	CHECK_EQ_U64_MSG(count(&s, 1, 'O', 0), 0, "... no order entry left");
+	CHECK_EQ_U64_MSG(count(&s, 0, 'S', 1), 0, "... no schema-1 record left");
+	listings(&s, after);
+	for (size_t i = 0; i < 10; i++)
+		CHECK_EQ_STR_MSG(after[i], before[i], "a listing reads as before");
 	store_close(&s);
 }
 
@@ -272,7 +296,7 @@ static void test_refusals(void)
 {
 	struct store s;
 	uint64_t txn, three = 3;
-	int dangle = 1;
+	struct v1_opts dangle = { 1, 0 };
 
 	check_section("refusals change nothing");
 	if (open_store(&s, tmpdir, 64u << 20) != 0) {
@@ -296,14 +320,65 @@ static void test_refusals(void)
 	store_close(&s);
 }
 
+/* A child opens the store itself, and in one write transaction sets the
+ * schema to 3 (what a newer arcade would do), tells the parent, and
+ * commits a second later. */
+static void race_child(int fd)
+{
+	struct store s;
+	MDB_txn *txn;
+	unsigned char ver[8];
+	MDB_val sv = { 8, ver }, schema = { 6, "schema" };
+	int ok = open_store(&s, racedir, 64u << 20) == 0 && mdb_txn_begin(s.env, NULL, 0, &txn) == 0;
+
+	key_put_u64(ver, 3);
+	ok = ok && mdb_put(txn, s.meta, &schema, &sv, 0) == 0;
+	if (write(fd, ok ? "y" : "n", 1) != 1 || !ok)
+		_exit(1);
+	sleep(1);
+	_exit(mdb_txn_commit(txn) == 0 ? 0 : 1);
+}
+
+static void test_newer_during_upgrade(void)
+{
+	struct store s;
+	struct v1_opts all = { 0, 0 };
+	int p[2], from = 0, status = -1;
+	char c = 0;
+	pid_t pid;
+
+	check_section("a newer arcade upgrades first");
+	if (open_store(&s, racedir, 64u << 20) != 0 || pipe(p) != 0) {
+		CHECK_MSG(0, "store_open, pipe");
+		return;
+	}
+	CHECK_EQ_INT_MSG(store_write(&s, add_many, &from), 0, "1000 scores");
+	CHECK_EQ_INT_MSG(store_write(&s, to_v1, &all), 0, "schema 1");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		race_child(p[1]);
+	CHECK_MSG(pid > 0 && read(p[0], &c, 1) == 1 && c == 'y', "the child holds the writer lock with schema 3");
+	CHECK_EQ_INT_MSG(upgrade_store(&s), ARC_EINTERNAL, "the upgrade, queued behind it, refuses");
+	CHECK_MSG(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the child committed");
+	CHECK_EQ_U64_MSG(version(&s), 3, "schema 3 stays");
+	CHECK_EQ_U64_MSG(count(&s, 1, 'O', 0), 1000, "nothing moved");
+	close(p[0]);
+	close(p[1]);
+	store_close(&s);
+}
+
 int main(void)
 {
-	if (!mkdtemp(tmpdir) || !mkdtemp(compact)) {
+	if (!mkdtemp(tmpdir) || !mkdtemp(compact) || !mkdtemp(racedir)) {
 		perror("mkdtemp");
 		return 1;
 	}
 	test_upgrade();
 	test_refusals();
+	test_newer_during_upgrade();
+	check_rm_dir(racedir);
 	check_rm_dir(tmpdir);
 	check_rm_dir(compact);
 	return check_done();
