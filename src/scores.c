@@ -86,7 +86,12 @@ static int score_remove(struct store *s, MDB_txn *txn, const struct table *t, co
  * table (the records' keys have the table in them). A table without its
  * own counter yet starts above the global sequence, which gave ids until
  * this counter came and gives none now, so its new scores still come
- * after its old ones where sorts tie. */
+ * after its old ones where sorts tie; and starts SCORE_ID_GAP above it, so
+ * that ids a build before schema 2 still gives from that sequence (one
+ * left running beside this one) never meet these when upgrade.c moves its
+ * records. */
+#define SCORE_ID_GAP ((uint64_t)1 << 32)
+
 static int score_next_id(struct store *s, MDB_txn *txn, const struct table *t, uint64_t *id)
 {
 	struct key k;
@@ -102,8 +107,8 @@ static int score_next_id(struct store *s, MDB_txn *txn, const struct table *t, u
 		return ARC_EINTERNAL;
 	if (rc == ARC_OK)
 		last = key_get_u64(v.mv_data);
-	else if (rc == ARC_ENOENT)
-		rc = store_seq_last(s, txn, "score", &last);
+	else if (rc == ARC_ENOENT && (rc = store_seq_last(s, txn, "score", &last)) == 0)
+		last += SCORE_ID_GAP;
 	if (rc)
 		return rc;
 	key_put_u64(b, last + 1);

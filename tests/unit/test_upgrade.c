@@ -5,11 +5,14 @@
  * give back the very listings it had: in one transaction that may outgrow
  * the map, done once, refusing (and changing nothing) on an index entry
  * without its record or on a newer schema. Adds count their ids per table
- * and leave the global sequence in meta alone. */
+ * (2^32 above the global sequence in meta, which they leave alone), and a
+ * record an older build adds beside an upgraded database is moved without
+ * meeting an id of this one. */
 #include "check.h"
 #include "../../src/errors.h"
 #include "../../src/games.h"
 #include "../../src/key.h"
+#include "../../src/rec.h"
 #include "../../src/scores.h"
 #include "../../src/store.h"
 #include "../../src/upgrade.h"
@@ -209,6 +212,41 @@ static int ids_fn(struct store *s, MDB_txn *txn, void *ctx)
 	return rc ? rc : store_seq_last(s, txn, "score", &c->global_last);
 }
 
+/* What a build before schema 2, left running beside an upgraded database,
+ * adds to T_ASC: its sort -700 (the first score added there), and its id
+ * from the global sequence, which schema 2 no longer moves: 1. */
+static int old_build_add(struct store *s, MDB_txn *txn, void *ctx)
+{
+	unsigned char rk[25], ok[33];
+	MDB_val r = { sizeof(rk), rk }, o = { sizeof(ok), ok }, v, empty = { 0, "" };
+	struct key k;
+	struct buf b;
+	int rc;
+
+	(void)ctx;
+	key_init(&k, 'S');
+	key_u64(&k, T_ASC.game);
+	key_u64(&k, T_ASC.id);
+	key_u64(&k, 1);
+	memcpy(rk, k.b, sizeof(rk));
+	memcpy(ok, k.b, 17);
+	ok[0] = 'O';
+	key_put_u64(ok + 17, key_sort_image(-700, 0));
+	key_put_u64(ok + 25, 1);
+	buf_init(&b);
+	rec_put_u64(&b, (uint64_t)(int64_t)-700); /* sort, stored, user; score, extra, guest */
+	rec_put_u64(&b, 1700000000000ULL);
+	rec_put_u64(&b, 0);
+	rec_put_str(&b, "old");
+	rec_put_str(&b, "");
+	rec_put_str(&b, "oldguest");
+	v.mv_size = b.len;
+	v.mv_data = b.p;
+	rc = mdb_put(txn, s->rec, &r, &v, 0);
+	buf_free(&b);
+	return store_err(rc ? rc : mdb_put(txn, s->idx, &o, &empty, 0));
+}
+
 static uint64_t last_txn(struct store *s)
 {
 	MDB_envinfo info;
@@ -247,8 +285,9 @@ static void test_upgrade(void)
 	{
 		struct ids_ctx a = { &T_DESC, 0, 9 }, b = { &T_ASC, 0, 9 };
 		CHECK_MSG(store_read(&s, ids_fn, &a) == 0 && store_read(&s, ids_fn, &b) == 0, "id counters read");
-		CHECK_EQ_U64_MSG(a.table_last, N_SCORES / 2, "ids counted per table (cnt 'C' game table 0)");
-		CHECK_EQ_U64_MSG(b.table_last, N_SCORES / 2, "... in each table");
+		CHECK_EQ_U64_MSG(a.table_last, ((uint64_t)1 << 32) + N_SCORES / 2,
+				 "ids counted per table (cnt 'C' game table 0), 2^32 above the global sequence");
+		CHECK_EQ_U64_MSG(b.table_last, ((uint64_t)1 << 32) + N_SCORES / 2, "... in each table");
 		CHECK_EQ_U64_MSG(a.global_last, 0, "the global sequence in meta is not written by an add");
 	}
 	listings(&s, before);
@@ -289,6 +328,9 @@ static void test_upgrade(void)
 	listings(&s, after);
 	for (size_t i = 0; i < 10; i++)
 		CHECK_EQ_STR_MSG(after[i], before[i], "a listing reads as before");
+	CHECK_EQ_INT_MSG(store_write(&s, old_build_add, NULL), 0, "an older build adds a score, its id from meta");
+	CHECK_EQ_INT_MSG(upgrade_store(&s), 0, "moved at the next open (no id of this build to meet)");
+	CHECK_EQ_U64_MSG(count(&s, 0, 'S', 0), N_SCORES + 1, "... beside every other record");
 	store_close(&s);
 }
 
